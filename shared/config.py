@@ -1,0 +1,197 @@
+"""The one settings object, read from the environment once (§9).
+
+Every process (web, worker, beat, the demo) builds a :class:`Settings` at start. A missing
+or invalid variable fails right there with the variable's name, instead of surfacing as a
+confusing error in the middle of a job. Secrets are ``SecretStr`` so that a settings dump
+in a log or traceback shows ``**********``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+OPENROUTER_BASE_URL = "https://openrouter.ai/api/v1"
+
+
+class ConfigError(RuntimeError):
+    """Raised at start when the environment does not describe a runnable system."""
+
+
+class VoiceoverEngineName(StrEnum):
+    ESPEAK = "espeak-ng"
+    OPENAI = "openai"
+
+
+class Settings(BaseSettings):
+    """Typed view of the environment. Field names map to upper-case variables."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="",
+        case_sensitive=False,
+        extra="ignore",
+        frozen=True,
+    )
+
+    # --- storage and broker -------------------------------------------------------------
+    database_url: str = Field(
+        default="",
+        description="SQLAlchemy URL. Empty: embedded SQLite file under ./var/.",
+    )
+    redis_url: str = Field(
+        default="",
+        description="Celery broker URL. Empty: jobs run on an in-process worker (embedded).",
+    )
+    var_dir: Path = Field(default=Path("var"), description="Where embedded mode keeps files.")
+    storage_dir: Path = Field(
+        default=Path("var/audio"), description="Where voiceover audio files are written."
+    )
+
+    # --- LLM provider -------------------------------------------------------------------
+    openrouter_api_key: SecretStr | None = None
+    llm_base_url: str = ""
+    llm_api_key: SecretStr | None = None
+    llm_timeout_seconds: float = Field(default=45.0, gt=0, le=600)
+    llm_max_attempts: int = Field(default=3, ge=1, le=10, description="Attempts per model.")
+    llm_backoff_initial_seconds: float = Field(default=1.0, ge=0)
+    llm_backoff_max_seconds: float = Field(default=20.0, ge=0)
+    llm_allow_model_override: bool = False
+    llm_max_completion_tokens: int = Field(default=4096, ge=256)
+
+    tier_premium_min_value: Decimal = Field(default=Decimal("50000"), ge=0)
+    tier_mid_min_value: Decimal = Field(default=Decimal("10000"), ge=0)
+    model_premium: str = "anthropic/claude-sonnet-4"
+    model_mid: str = "openai/gpt-4-turbo"
+    model_budget: str = "anthropic/claude-3-haiku"
+    # USD per million tokens, input then output (§5.2: prices are configuration).
+    price_premium_input: Decimal = Field(default=Decimal("3.00"), ge=0)
+    price_premium_output: Decimal = Field(default=Decimal("15.00"), ge=0)
+    price_mid_input: Decimal = Field(default=Decimal("10.00"), ge=0)
+    price_mid_output: Decimal = Field(default=Decimal("30.00"), ge=0)
+    price_budget_input: Decimal = Field(default=Decimal("0.25"), ge=0)
+    price_budget_output: Decimal = Field(default=Decimal("1.25"), ge=0)
+
+    # --- jobs and workers ---------------------------------------------------------------
+    task_time_limit_seconds: int = Field(default=600, ge=10)
+    broker_visibility_timeout_seconds: int = Field(default=3600, ge=30)
+    job_lease_seconds: int = Field(default=660, ge=10)
+    job_queued_grace_seconds: int = Field(default=60, ge=1)
+    sweeper_interval_seconds: int = Field(default=60, ge=1)
+    worker_concurrency: int = Field(default=32, ge=1, le=1000)
+    broker_max_connections: int = Field(default=200, ge=10)
+    embedded_worker_threads: int = Field(default=4, ge=1, le=256)
+    idempotency_key_ttl_hours: int = Field(default=24, ge=24)
+
+    # --- voiceover ----------------------------------------------------------------------
+    voiceover_engine: VoiceoverEngineName = VoiceoverEngineName.ESPEAK
+    voiceover_voice: str = "en-us"
+    tts_model: str = "tts-1"
+    tts_base_url: str = ""
+    tts_api_key: SecretStr | None = None
+
+    # --- batch --------------------------------------------------------------------------
+    nightly_batch_cron: str = "0 2 * * *"
+    batch_default_style: str = "professional"
+    batch_default_duration_seconds: int = Field(default=120, ge=30, le=300)
+    batch_chunk_size: int = Field(default=500, ge=1, le=10000)
+
+    # --- web ----------------------------------------------------------------------------
+    max_content_length: int = Field(default=1024 * 1024, ge=1024)
+    log_level: str = "INFO"
+    log_json: bool = False
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_log_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return level
+
+    @field_validator("batch_default_style")
+    @classmethod
+    def _known_style(cls, value: str) -> str:
+        if value not in {"professional", "casual", "technical", "sales"}:
+            raise ValueError("must be one of professional, casual, technical, sales")
+        return value
+
+    @field_validator("nightly_batch_cron")
+    @classmethod
+    def _five_cron_fields(cls, value: str) -> str:
+        if len(value.split()) != 5:
+            raise ValueError("must be a five-field crontab such as '0 2 * * *'")
+        return value
+
+    @field_validator("database_url", "redis_url", "llm_base_url", "tts_base_url")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _consistent_time_budget(self) -> Settings:
+        # §4 time budget: the LLM client timeout x attempts (+ backoff) must fit in the task
+        # limit, and the task limit must stay below the broker's visibility timeout, or a
+        # healthy but slow task is delivered a second time.
+        if self.task_time_limit_seconds >= self.broker_visibility_timeout_seconds:
+            raise ValueError(
+                "TASK_TIME_LIMIT_SECONDS must be below BROKER_VISIBILITY_TIMEOUT_SECONDS"
+            )
+        if self.job_lease_seconds <= self.task_time_limit_seconds:
+            raise ValueError("JOB_LEASE_SECONDS must be above TASK_TIME_LIMIT_SECONDS")
+        if self.tier_mid_min_value > self.tier_premium_min_value:
+            raise ValueError("TIER_MID_MIN_VALUE must not exceed TIER_PREMIUM_MIN_VALUE")
+        return self
+
+    # --- derived views ------------------------------------------------------------------
+    @property
+    def embedded_database(self) -> bool:
+        return not self.database_url
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.var_dir / 'scriptforge.db').resolve()}"
+
+    @property
+    def embedded_worker(self) -> bool:
+        """No broker configured: jobs run on threads inside the web process."""
+        return not self.redis_url
+
+    @property
+    def llm_configured(self) -> bool:
+        return self.llm_key is not None
+
+    @property
+    def llm_key(self) -> str | None:
+        secret = self.llm_api_key or self.openrouter_api_key
+        return secret.get_secret_value() if secret else None
+
+    @property
+    def resolved_llm_base_url(self) -> str:
+        return self.llm_base_url or OPENROUTER_BASE_URL
+
+    @property
+    def reports_provider_cost(self) -> bool:
+        """OpenRouter puts the call's real USD cost in ``usage.cost``."""
+        return "openrouter.ai" in self.resolved_llm_base_url
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build settings from the environment (plus explicit overrides, used by tests).
+
+    Raises :class:`ConfigError` whose message names each bad variable.
+    """
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = "_".join(str(part) for part in error["loc"]).upper() or "settings"
+            problems.append(f"{name}: {error['msg']}")
+        raise ConfigError("invalid configuration: " + "; ".join(problems)) from None

@@ -1,0 +1,29 @@
+"""Domain errors that the web layer maps to HTTP status codes."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base class for errors that carry a message a person can act on."""
+
+
+class DomainValidationError(DomainError, ValueError):
+    """Input is invalid; ``field`` names what to fix (the API answers 422)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+class NotFoundError(DomainError, LookupError):
+    """A referenced object does not exist (the API answers 404)."""
+
+    def __init__(self, kind: str, ident: object) -> None:
+        super().__init__(f"{kind} {ident} not found")
+        self.kind = kind
+        self.ident = ident
+
+
+class ConflictError(DomainError):
+    """The request conflicts with the current state (the API answers 409)."""
