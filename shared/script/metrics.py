@@ -1,0 +1,173 @@
+"""Reading an improvement's metrics aloud: "4.8 s LCP" → "LCP falls from 4.8 seconds to 1.9".
+
+Plans carry metrics as short free-text strings, usually a ``before``/``after`` pair whose
+values share a label ("71% checkout abandonment" / "48% checkout abandonment (industry
+median)"). A narrator should say the label once, the unit once where English allows, and
+the direction of the change; the screen can show the compact form.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from shared.script.sentences import inline
+
+_VALUE = re.compile(
+    r"^\s*(?P<sign>[<>~≈$€£+\-−]?)\s*(?P<number>\d+(?:[.,]\d+)*)\s*"
+    r"(?P<unit>%|ms|secs?|seconds?|s|x|×|kb|mb|k|pts?|points?)?(?=[\s),;]|$)\s*(?P<label>.*)$",
+    re.IGNORECASE,
+)
+_QUALIFIER = re.compile(r"\s*\(([^()]*)\)\s*$")
+_UNITS = {
+    "%": "percent", "ms": "milliseconds", "s": "seconds", "sec": "seconds",
+    "secs": "seconds", "second": "seconds", "seconds": "seconds", "x": "times",
+    "×": "times", "kb": "kilobytes", "mb": "megabytes", "k": "thousand", "pt": "points",
+    "pts": "points", "point": "points", "points": "points",
+}
+_SIGNS = {
+    "<": "under ", ">": "over ", "~": "about ", "≈": "about ", "+": "plus ", "-": "minus ",
+    "−": "minus ",
+}
+# A label that starts like this belongs to the unit: "$1,200 per month".
+_UNIT_TAILS = {"per", "a", "an", "each", "every"}
+_CURRENCIES = {"$": "dollars", "€": "euros", "£": "pounds"}
+_PROJECTION = {"projected", "estimated", "expected", "forecast", "target", "predicted"}
+_ARTICLES = {"the", "a", "an", "in", "at", "per", "for", "vs", "versus"}
+_BEFORE = {"before", "current", "baseline", "old", "now", "today"}
+_AFTER = {"after", "target", "projected", "expected", "new", "goal"}
+
+
+@dataclass(frozen=True)
+class MetricReading:
+    change: str  # spoken clause, lower-case start, no full stop
+    current: str | None  # the before-value as a clause, when there is a label to say
+    cue: str  # compact on-screen form
+
+
+@dataclass(frozen=True)
+class _Value:
+    raw: str
+    number: float | None
+    spoken_number: str  # "4.8", "under 2", "1,200"
+    unit: str  # spoken unit, "" when none
+    compact: str  # the number and unit as written: "4.8 s", "71%"
+    label: str
+    qualifier: str
+
+
+def _parse(text: str) -> _Value:
+    qualifier = ""
+    stripped = text.strip()
+    if match := _QUALIFIER.search(stripped):
+        qualifier = match.group(1).strip()
+        stripped = stripped[: match.start()].strip()
+    match = _VALUE.match(stripped)
+    if match is None:
+        return _Value(text.strip(), None, stripped, "", stripped, "", qualifier)
+    sign, number, unit = match["sign"], match["number"], (match["unit"] or "").lower()
+    spoken_unit = _CURRENCIES.get(sign) or _UNITS.get(unit, unit)
+    if spoken_unit == "seconds" and number == "1":
+        spoken_unit = "second"
+    compact = stripped[: match.start("label")].strip() if match["label"] else stripped
+    label = match["label"].strip()
+    if label.split(maxsplit=1)[0].lower() in _UNIT_TAILS if label else False:
+        spoken_unit, label, compact = f"{spoken_unit} {label}".strip(), "", stripped
+    try:
+        value: float | None = float(number.replace(",", ""))
+    except ValueError:
+        value = None
+    return _Value(
+        raw=text.strip(),
+        number=value,
+        spoken_number=_SIGNS.get(sign, "") + number,
+        unit=spoken_unit,
+        compact=compact,
+        label=label,
+        qualifier=qualifier,
+    )
+
+
+def _spoken(value: _Value) -> str:
+    return f"{value.spoken_number} {value.unit}".strip()
+
+
+def _qualified(after: _Value, text: str) -> str:
+    words = after.qualifier.split()
+    if not words:
+        return text
+    if after.qualifier.lower() in _PROJECTION:
+        return f"a {after.qualifier.lower()} {text}"
+    lead = "" if len(words) == 1 or words[0].lower() in _ARTICLES else "the "
+    return f"{text}, {lead}{after.qualifier}"
+
+
+def _pair(before: _Value, after: _Value, verbs: Mapping[str, str], stem: str) -> MetricReading:
+    if before.number is not None and after.number is not None:
+        direction = ("down" if after.number < before.number
+                     else "up" if after.number > before.number else "same")
+    else:
+        direction = "unknown"
+    verb = verbs[direction]
+    labels = {label.lower() for label in (before.label, after.label) if label}
+    label = inline(before.label or after.label) if len(labels) == 1 else ""
+    if not labels:
+        label = stem
+    numeric = before.number is not None and after.number is not None and before.unit == after.unit
+    if numeric and before.unit in {"percent", "times", "points", ""}:
+        span = f"from {before.spoken_number} to {_qualified(after, _spoken(after))}"
+    elif numeric and " " not in before.unit:
+        # "from 4.8 seconds to 1.9": the unit once, as people say it.
+        span = f"from {_spoken(before)} to {_qualified(after, after.spoken_number)}"
+    elif labels and not label:
+        span = f"from {before.raw} to {after.raw}"
+    else:
+        span = f"from {_spoken(before)} to {_qualified(after, _spoken(after))}"
+    subject = label or "the figure"
+    current = f"{label} is {_spoken(before)}" if label and before.number is not None else None
+    cue_label = f"{label[:1].upper()}{label[1:]}: " if label else ""
+    cue = f"{cue_label}{before.compact} → {after.compact}"
+    if after.qualifier:
+        cue += f" ({after.qualifier})"
+    return MetricReading(change=f"{subject} {verb} {span}", current=current, cue=cue)
+
+
+def _role(key: str) -> tuple[str, str]:
+    """("before" | "after" | "", stem): "lcp_before" → ("before", "lcp")."""
+    words = re.split(r"[\s_\-]+", key.strip())
+    for role, names in (("before", _BEFORE), ("after", _AFTER)):
+        hits = [word for word in words if word.lower() in names]
+        if hits:
+            return role, " ".join(word for word in words if word != hits[0])
+    return "", key.strip()
+
+
+def read_metrics(metrics: Mapping[str, str], verbs: Mapping[str, str]) -> list[MetricReading]:
+    """Spoken readings of a metrics object: before/after pairs first, then lone values."""
+    befores: dict[str, tuple[str, str]] = {}  # lower-case stem: (stem as written, value)
+    afters: dict[str, tuple[str, str]] = {}
+    lone: list[tuple[str, str]] = []
+    for key, value in metrics.items():
+        if not value.strip():
+            continue
+        role, stem = _role(key)
+        bucket = befores if role == "before" else afters if role == "after" else None
+        if bucket is None or stem.lower() in bucket:
+            lone.append((key, value))
+        else:
+            bucket[stem.lower()] = (stem, value)
+    readings = [
+        _pair(_parse(befores.pop(stem)[1]), _parse(afters.pop(stem)[1]), verbs, befores_stem)
+        for stem, (befores_stem, _) in list(befores.items())
+        if stem in afters
+    ]
+    lone += [(stem or "the current figure", value) for stem, value in befores.values()]
+    lone += [(stem or "the target", value) for stem, value in afters.values()]
+    for key, value in lone:
+        name = re.sub(r"[_\-]+", " ", key).strip()
+        parsed = _parse(value)
+        said = _spoken(parsed) + (f" {parsed.label}" if parsed.label else "")
+        change = f"{inline(name)} comes to {said}" if name else f"the figure comes to {said}"
+        readings.append(MetricReading(change=change, current=None, cue=f"{name}: {value}"))
+    return readings

@@ -1,0 +1,219 @@
+"""The offline engine (§5.5): a complete, validated script from the improvement plan alone.
+
+It is the embedded default when no LLM is configured and the fallback when every model
+fails, so it must be good enough to send: personal (company, contact, industry, demo
+URL), specific (the plan's own titles, descriptions and metrics), in the requested style,
+and timed like an LLM script. It is deterministic: the same request gives the same script.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from shared.script.composer import (
+    Context,
+    Line,
+    Memory,
+    build_context,
+    select,
+    title_values,
+    word_band,
+)
+from shared.script.layout import SectionSlot, impact_order, plan_sections, slot_for_section
+from shared.script.measure import count_words
+from shared.script.retime import Filler, fit_to_window
+from shared.script.scenes import candidate_lines
+from shared.script.sentences import capitalise, sentence_key, split_sentences
+from shared.script.types import (
+    DemoSiteInfo,
+    GenerationOptions,
+    ImprovementPlan,
+    LeadInfo,
+    SceneType,
+    Script,
+    Section,
+)
+
+MAX_CUES = 4
+CUE_CHARS = 300
+_CAMERA = {
+    SceneType.INTRO: "Slow push-in on the demo homepage hero, settling on the company name.",
+    SceneType.PROBLEM: "Screen capture of the current site; zoom to each problem area as it "
+                       "is named.",
+    SceneType.SOLUTION: "Cut to the demo; zoom in on the change, then pull back to show it in "
+                        "context.",
+    SceneType.FEATURE: "Medium close-up on each change as it is named, with a smooth pan "
+                       "between them.",
+    SceneType.DEMO: "Continuous screen recording with a steady scroll, pausing on each "
+                    "highlighted change.",
+    SceneType.COMPARISON: "Split screen, current site left and demo right, scrolling in sync.",
+    SceneType.OUTRO: "Pull back to the full demo homepage with the recap list overlaid.",
+    SceneType.CTA: "Hold on the demo URL and the call-to-action button, then a gentle zoom "
+                   "out to end.",
+}
+
+
+def compose_offline_script(
+    plan: ImprovementPlan,
+    lead: LeadInfo,
+    demo_site: DemoSiteInfo,
+    options: GenerationOptions,
+) -> Script:
+    ctx = build_context(plan, lead, demo_site, options, options.custom_instructions)
+    memory = Memory()
+    slots = plan_sections(plan, options)
+    sections = [_compose(ctx, slot, memory, len(slots)) for slot in slots]
+    script = Script(
+        style=options.style,
+        sections=tuple(sections),
+        target_audience=_audience(ctx),
+        key_messages=_key_messages(ctx),
+    )
+    # Composed to budget, so this only stamps the (empty) warnings; it would also rescue
+    # a plan the banks could not fill, rather than ship a script outside the window.
+    filler = offline_filler(plan, lead, demo_site, options)
+    return fit_to_window(script, options.max_duration_seconds, filler=filler)
+
+
+def compose_offline_section(
+    plan: ImprovementPlan,
+    lead: LeadInfo,
+    demo_site: DemoSiteInfo,
+    options: GenerationOptions,
+    slot: SectionSlot,
+    *,
+    instructions: str | None = None,
+    avoid: Collection[str] = (),
+) -> Section:
+    """One section for ``slot``, e.g. when regenerating it on the LLM side failed.
+
+    ``instructions`` shift emphasis (metrics, benefits, detail, strategy) and the choice
+    of stock lines; they are never spoken. ``avoid`` holds the other sections' texts, so
+    the new section does not repeat a sentence the script already says.
+    """
+    ctx = build_context(plan, lead, demo_site, options, instructions)
+    memory = Memory({sentence_key(s) for text in avoid for s in split_sentences(text)})
+    return _compose(ctx, slot, memory)
+
+
+def offline_filler(
+    plan: ImprovementPlan, lead: LeadInfo, demo_site: DemoSiteInfo, options: GenerationOptions
+) -> Filler:
+    """A ``fit_to_window`` filler that lengthens a section with plan-aware sentences."""
+    ctx = build_context(plan, lead, demo_site, options, options.custom_instructions)
+
+    def fill(section: Section, words_needed: int) -> str:
+        slot = slot_for_section(plan, options.style, 0, section.scene_type, section.title,
+                                section.duration_seconds, section.content)
+        memory = Memory({sentence_key(s) for s in split_sentences(section.content)})
+        body = [line for line in candidate_lines(ctx, slot) if line.body]
+        chosen = select(body, words_needed, words_needed + 40, memory)
+        return " ".join(line.text for line in chosen)
+
+    return fill
+
+
+def _compose(ctx: Context, slot: SectionSlot, memory: Memory, slots: int | None = None
+             ) -> Section:
+    candidates = candidate_lines(ctx, slot, slots)
+    own = [line for line in candidates if not line.reserve]
+    chosen = _fit(own, slot, ctx, memory) or _fit(candidates, slot, ctx, memory)
+    if chosen is None:
+        # Out of material: say as much as fits; fit_to_window re-times the section.
+        chosen = select(candidates, slot.word_budget, slot.word_budget, memory) or [
+            min(candidates, key=lambda line: (count_words(line.text), line.priority))]
+    memory.remember(chosen)
+    return Section(
+        title=slot.title,
+        content=" ".join(line.text for line in chosen),
+        duration_seconds=slot.duration_seconds,
+        scene_type=slot.scene_type,
+        visual_cues=_cues(ctx, slot),
+        camera_instructions=f"{_CAMERA[slot.scene_type]} {ctx.guide.phrases.camera_pacing}",
+    )
+
+
+def _fit(lines: list[Line], slot: SectionSlot, ctx: Context, memory: Memory
+         ) -> list[Line] | None:
+    """Lines that meet the slot's budget: the narrow aim if possible, else the strict band.
+
+    Greedy selection can stall a few words short when every remaining line is too long;
+    leaving out one of its picks (in turn) usually lets a better-sized line in. None when
+    no attempt reaches the strict band.
+    """
+    strict_low, aim_low, aim_high, strict_high = word_band(slot, ctx.guide.words_per_minute)
+    for low, high in ((aim_low, aim_high), (strict_low, strict_high)):
+        target = min(max(slot.word_budget, low), high)
+        first = select(lines, target, high, memory)
+        if _words(first) >= low:
+            return first
+        # Must-say lines are the last to go, but a tiny section may not fit them all.
+        for left_out in sorted(first, key=lambda line: line.must):
+            chosen = select([line for line in lines if line is not left_out], target, high,
+                            memory)
+            if _words(chosen) >= low:
+                return chosen
+    return None
+
+
+def _words(lines: list[Line]) -> int:
+    return sum(count_words(line.text) for line in lines)
+
+
+def _cues(ctx: Context, slot: SectionSlot) -> tuple[str, ...]:
+    url = ctx.demo_site.url
+    current = ctx.lead.website_url or ""
+    titles = [ctx.plan.improvements[i].title for i in slot.improvement_indexes]
+    stats = [f"On-screen stat: {ctx.readings[i][0].cue}"
+             for i in slot.improvement_indexes if ctx.readings[i]]
+    scene = slot.scene_type
+    if scene is SceneType.INTRO:
+        cues = [f"Demo homepage at {url}", f"Title card: {ctx.lead.company_name}"]
+    elif scene is SceneType.PROBLEM:
+        cues = [f"Current site ({current}) as visitors see it today" if current
+                else "The current site as visitors see it today"]
+        cues += [f"Current site, area to improve: {title}" for title in titles[:2]] + stats[:1]
+    elif scene in (SceneType.SOLUTION, SceneType.FEATURE) and titles:
+        cues = [f"Demo close-up: {title}" for title in titles[:2]] + stats[:1]
+        if len(titles) > 2:
+            cues.append(f"Checklist overlay: {'; '.join(titles[2:5])}"
+                        + (f" (+{len(titles) - 5} more)" if len(titles) > 5 else ""))
+    elif scene is SceneType.FEATURE:
+        cues = ["Close-ups of the demo's navigation, headings and calls to action",
+                f"Demo homepage at {url}"]
+    elif scene is SceneType.DEMO:
+        cues = [f"Screen recording of {url}"]
+        cues += [f"Scroll to: {title}" for title in titles[:3]] if titles else [
+            "Homepage first, then the key pages a visitor would open"]
+    elif scene is SceneType.COMPARISON:
+        cues = [f"Split screen: {current or 'current site'} left, {url} right"]
+        cues += stats[:3] or [f"Highlight on both versions: {title}" for title in titles[:2]]
+    elif scene is SceneType.OUTRO:
+        cues = ([f"Recap list: {'; '.join(titles)}"] if titles else []) + [
+            f"Demo homepage at {url}"]
+    else:
+        cues = [f"Demo URL on screen: {url}", f"Button: {ctx.guide.phrases.cta_button}"]
+    unique = list(dict.fromkeys(_clip(cue, CUE_CHARS) for cue in cues))
+    return tuple(unique[:MAX_CUES])
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _audience(ctx: Context) -> str:
+    phrases = ctx.guide.phrases
+    template = phrases.audience_with_industry if ctx.values["industry"] else phrases.audience
+    return ctx.render(template) or ctx.lead.company_name
+
+
+def _key_messages(ctx: Context) -> tuple[str, ...]:
+    messages = []
+    if ctx.values["strategy"]:
+        messages.append(capitalise(ctx.values["strategy"]) + ".")
+    for index in impact_order(ctx.plan.improvements)[:3]:
+        readings = ctx.readings[index]
+        title = title_values(ctx.plan.improvements[index])["Title"]
+        messages.append(f"{title}: {readings[0].change}." if readings else f"{title}.")
+    messages.append(f"A working demo is live at {ctx.demo_site.url}.")
+    return tuple(_clip(message, CUE_CHARS) for message in messages)
