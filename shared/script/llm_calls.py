@@ -1,0 +1,199 @@
+"""One engine run's conversation with the LLM: retries, one repair, tier fallback, ledger.
+
+Kept apart from :mod:`shared.script.engine` so the engine reads as the product flow
+(generate, correct timing, fall back) while this module owns the bookkeeping rules of
+§5.3 and §5.4: every call becomes exactly one :class:`LLMCallRecord`, whatever its fate,
+and every model tried leaves a line in ``metadata["attempts"]`` saying how it ended.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from shared.config import Settings
+from shared.llm.costs import call_cost, prices_for
+from shared.llm.provider import ChatMessage, ChatReply, LLMCallError, LLMProvider, ResponseSchema
+from shared.llm.retry import BudgetExhausted, Deadline, call_with_retries
+from shared.llm.routing import Route
+from shared.script.prompts import repair_messages
+from shared.script.replies import ReplyError
+from shared.script.types import CallOutcome, CallPurpose, LLMCallRecord
+
+T = TypeVar("T")
+
+
+class InvalidReply(Exception):  # noqa: N818 - names the reply, like ReplyError's callers
+    """A reply that arrived but could not be used; keeps it for the repair prompt."""
+
+    def __init__(self, content: str, error: str) -> None:
+        super().__init__(error)
+        self.content = content
+        self.error = error
+
+
+class LLMRun:
+    """State of one ``generate`` or ``regenerate_section`` call; never shared by threads."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        provider: LLMProvider,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        deadline: Deadline | None = None,
+    ) -> None:
+        self._settings = settings
+        self._provider = provider
+        self._sleep = sleep
+        self.deadline = deadline or Deadline(None)
+        self.records: list[LLMCallRecord] = []
+        self.attempts: list[dict[str, Any]] = []
+        self.misconfiguration: dict[str, Any] | None = None
+        self.fallback_reason: str | None = None
+
+    # --- single calls ----------------------------------------------------------------------
+    def call(
+        self,
+        route: Route,
+        purpose: CallPurpose,
+        messages: Sequence[ChatMessage],
+        schema: ResponseSchema,
+        parse: Callable[[str], T],
+    ) -> T:
+        """One logical call with transient retries; each HTTP attempt is one ledger row.
+
+        Raises :class:`LLMCallError` (retries exhausted or fatal), :class:`InvalidReply`
+        or :class:`BudgetExhausted`.
+        """
+
+        def attempt() -> T:
+            try:
+                reply = self._provider.complete(model=route.model, messages=messages, schema=schema)
+            except LLMCallError as exc:
+                outcome = CallOutcome.TRANSIENT_ERROR if exc.transient else CallOutcome.FATAL_ERROR
+                self._record(route, purpose, outcome, None, exc.message, exc.latency_seconds)
+                raise
+            try:
+                value = parse(reply.content)
+            except ReplyError as exc:
+                self._record(route, purpose, CallOutcome.INVALID_REPLY, reply, str(exc))
+                raise InvalidReply(reply.content, str(exc)) from None
+            self._record(route, purpose, CallOutcome.SUCCESS, reply, None)
+            return value
+
+        return call_with_retries(attempt, self._settings, sleep=self._sleep, deadline=self.deadline)
+
+    def call_with_repair(
+        self,
+        route: Route,
+        purpose: CallPurpose,
+        messages: Sequence[ChatMessage],
+        schema: ResponseSchema,
+        parse: Callable[[str], T],
+    ) -> T:
+        """A malformed or schema-invalid reply gets exactly one repair call (§5.3)."""
+        try:
+            return self.call(route, purpose, messages, schema, parse)
+        except InvalidReply as bad:
+            repair = repair_messages(messages, bad.content, bad.error)
+            try:
+                return self.call(route, CallPurpose.REPAIR, repair, schema, parse)
+            except InvalidReply as again:
+                raise InvalidReply(again.content, f"still invalid after one repair: {again.error}"
+                                   ) from None
+
+    # --- across tiers -------------------------------------------------------------------------
+    def first_success(
+        self,
+        routes: Sequence[Route],
+        purpose: CallPurpose,
+        messages: Sequence[ChatMessage],
+        schema: ResponseSchema,
+        parse: Callable[[str], T],
+    ) -> tuple[Route, T] | None:
+        """Try each route in order; ``None`` (with :attr:`fallback_reason`) when none wrote it.
+
+        A fatal error ends the search at once: a rejected key or request is the same for
+        every tier of one provider, so trying cheaper models would only hide the
+        misconfiguration (§5.3).
+        """
+        for route in routes:
+            calls_before = len(self.records)
+            try:
+                value = self.call_with_repair(route, purpose, messages, schema, parse)
+            except BudgetExhausted as exc:
+                self._attempt(route, "deadline", str(exc), calls_before)
+                self.fallback_reason = f"deadline: {exc}"
+                return None
+            except LLMCallError as exc:
+                if exc.transient:
+                    self._attempt(route, "transient_errors", exc.message, calls_before)
+                    continue
+                self._attempt(route, "misconfiguration", exc.message, calls_before)
+                self.misconfiguration = {
+                    "tier": route.tier.value,
+                    "model": route.model,
+                    "status_code": exc.status_code,
+                    "error": exc.message,
+                }
+                self.fallback_reason = (
+                    f"misconfiguration: {route.model} ({route.tier}) answered {exc.message}; "
+                    "not retried"
+                )
+                return None
+            except InvalidReply as exc:
+                self._attempt(route, "invalid_reply", exc.error, calls_before)
+                continue
+            self._attempt(route, "success", None, calls_before)
+            return route, value
+        self.fallback_reason = "every LLM tier failed: " + "; ".join(
+            f"{a['tier']} ({a['model']}): {a['result']}: {a['error']}" for a in self.attempts
+        )
+        return None
+
+    # --- bookkeeping -------------------------------------------------------------------------
+    def _attempt(self, route: Route, result: str, error: str | None, calls_before: int) -> None:
+        self.attempts.append(
+            {
+                "tier": route.tier.value,
+                "model": route.model,
+                "result": result,
+                "error": error,
+                "calls": len(self.records) - calls_before,
+            }
+        )
+
+    def _record(
+        self,
+        route: Route,
+        purpose: CallPurpose,
+        outcome: CallOutcome,
+        reply: ChatReply | None,
+        error: str | None,
+        latency: float | None = None,
+    ) -> None:
+        prompt_tokens = reply.prompt_tokens if reply else 0
+        completion_tokens = reply.completion_tokens if reply else 0
+        cost, source = call_cost(
+            prompt_tokens,
+            completion_tokens,
+            reply.provider_cost if reply else None,
+            prices_for(route.tier, route.model, self._settings),
+        )
+        self.records.append(
+            LLMCallRecord(
+                sequence=len(self.records),
+                model=route.model,
+                tier=route.tier,
+                purpose=purpose,
+                outcome=outcome,
+                prompt_tokens=prompt_tokens,
+                completion_tokens=completion_tokens,
+                cost_usd=cost,
+                cost_source=source,
+                latency_seconds=reply.latency_seconds if reply else (latency or 0.0),
+                error=error,
+            )
+        )
