@@ -80,7 +80,15 @@ class Settings(BaseSettings):
     task_time_limit_seconds: int = Field(default=600, ge=10)
     broker_visibility_timeout_seconds: int = Field(default=3600, ge=30)
     job_lease_seconds: int = Field(default=660, ge=10)
-    job_queued_grace_seconds: int = Field(default=60, ge=1)
+    job_queued_grace_seconds: int = Field(
+        default=60, ge=1, description="A queued job never published is re-published after this."
+    )
+    job_republish_after_seconds: int = Field(
+        default=900,
+        ge=10,
+        description="A queued job published this long ago is published again (lost message).",
+    )
+    job_max_attempts: int = Field(default=5, ge=1, le=50)
     sweeper_interval_seconds: int = Field(default=60, ge=1)
     worker_concurrency: int = Field(default=32, ge=1, le=1000)
     broker_max_connections: int = Field(default=200, ge=10)

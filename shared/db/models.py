@@ -1,0 +1,279 @@
+"""SQLAlchemy 2 typed models. Alembic migrations are generated from and checked against these.
+
+Exactly-once effects are enforced here, not hoped for (§4): a script is unique per job,
+ledger rows are unique per (job, attempt, sequence), versions are unique per lineage, and
+idempotency keys are unique per caller scope.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    false,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from shared.db.types import JSONType, UTCDateTime, checked_enum, utcnow
+from shared.script.types import Style, Tier
+
+# Deterministic constraint names so migrations are stable across databases.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# SQLite only auto-increments INTEGER PRIMARY KEY, so ids are BIGINT on Postgres only.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class JobKind(StrEnum):
+    GENERATE_SCRIPT = "generate_script"
+    REGENERATE_SECTION = "regenerate_section"
+    VOICEOVER = "voiceover"
+    BATCH = "batch"
+
+
+class JobStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class ApprovalStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    NEEDS_REVISION = "needs_revision"
+
+
+class VoiceoverStatus(StrEnum):
+    NONE = "none"
+    QUEUED = "queued"
+    READY = "ready"
+    FAILED = "failed"
+
+
+class Lead(Base):
+    __tablename__ = "leads"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    company_name: Mapped[str] = mapped_column(String(200))
+    industry: Mapped[str | None] = mapped_column(String(200))
+    website_url: Mapped[str | None] = mapped_column(String(2048))
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    contact_email: Mapped[str | None] = mapped_column(String(320))
+    value: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal("0"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    __table_args__ = (CheckConstraint("value >= 0", name="value_non_negative"),)
+
+
+class DemoSite(Base):
+    __tablename__ = "demo_sites"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    lead_id: Mapped[int] = mapped_column(
+        ForeignKey("leads.id", ondelete="CASCADE"), index=True
+    )
+    url: Mapped[str] = mapped_column(String(2048))
+    improvement_plan: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class Job(Base):
+    """A unit of asynchronous work; created (and committed) before anything is published."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    kind: Mapped[JobKind] = mapped_column(checked_enum(JobKind, "job_kind"))
+    status: Mapped[JobStatus] = mapped_column(
+        checked_enum(JobStatus, "job_status"), default=JobStatus.QUEUED
+    )
+    params: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    error: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    progress: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    # A running job belongs to its worker until the lease expires; then the sweeper may
+    # hand it to another worker (the first one's late result is then refused).
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Natural key for work that must not be enqueued twice (e.g. batch night + demo site).
+    dedupe_key: Mapped[str | None] = mapped_column(String(255), unique=True)
+    parent_job_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("jobs.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        Index("ix_jobs_status_kind", "status", "kind"),
+        Index("ix_jobs_status_lease", "status", "lease_expires_at"),
+        CheckConstraint("progress >= 0 AND progress <= 100", name="progress_range"),
+    )
+
+
+class VideoScript(Base):
+    __tablename__ = "video_scripts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    demo_site_id: Mapped[int] = mapped_column(
+        ForeignKey("demo_sites.id", ondelete="CASCADE"), index=True
+    )
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
+    # The job that produced this script: unique, so one job can never yield two scripts.
+    job_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("jobs.id", ondelete="SET NULL"), unique=True
+    )
+    # All versions of one script share a lineage id (not a foreign key, so the lineage
+    # survives a hard delete of its first version).
+    lineage_id: Mapped[uuid.UUID] = mapped_column(Uuid, default=uuid.uuid4, index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    parent_script_id: Mapped[int | None] = mapped_column(
+        ForeignKey("video_scripts.id", ondelete="SET NULL"), index=True
+    )
+    script_style: Mapped[Style] = mapped_column(checked_enum(Style, "script_style"), index=True)
+    sections: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)
+    total_duration_seconds: Mapped[int] = mapped_column(Integer)
+    max_duration_seconds: Mapped[int] = mapped_column(Integer)
+    target_audience: Mapped[str] = mapped_column(Text, default="")
+    key_messages: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    ai_model_used: Mapped[str] = mapped_column(String(200))
+    ai_tier: Mapped[Tier | None] = mapped_column(checked_enum(Tier, "ai_tier"))
+    ai_cost: Mapped[Decimal] = mapped_column(Numeric(14, 8), default=Decimal("0"))
+    prompt_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    generation_time_seconds: Mapped[float] = mapped_column(default=0.0)
+    fallback_used: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    script_metadata: Mapped[dict[str, Any]] = mapped_column("metadata", JSONType, default=dict)
+    validation_warnings: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    is_approved: Mapped[ApprovalStatus] = mapped_column(
+        checked_enum(ApprovalStatus, "approval_status"),
+        default=ApprovalStatus.PENDING,
+        index=True,
+    )
+    approved_by: Mapped[str | None] = mapped_column(String(255))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    approval_notes: Mapped[str | None] = mapped_column(Text)
+    voiceover_status: Mapped[VoiceoverStatus] = mapped_column(
+        checked_enum(VoiceoverStatus, "voiceover_status"), default=VoiceoverStatus.NONE
+    )
+    video_generated: Mapped[bool] = mapped_column(Boolean, default=False)
+    video_id: Mapped[str | None] = mapped_column(String(255))
+    video_url: Mapped[str | None] = mapped_column(String(2048))
+    times_viewed: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    last_viewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    is_deleted: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false(), index=True
+    )
+
+    __table_args__ = (
+        UniqueConstraint("lineage_id", "version", name="uq_video_scripts_lineage_version"),
+        CheckConstraint("version >= 1", name="version_positive"),
+    )
+
+
+class LLMCall(Base):
+    """The cost ledger (§5.4): one row per LLM call, successful or not, kept forever.
+
+    ``script_id`` is nulled when a script is hard-deleted so cost history is never lost;
+    ``script_style`` is denormalised for the same reason (grouping by style survives).
+    """
+
+    __tablename__ = "llm_calls"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    job_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("jobs.id", ondelete="SET NULL"), index=True
+    )
+    script_id: Mapped[int | None] = mapped_column(
+        ForeignKey("video_scripts.id", ondelete="SET NULL"), index=True
+    )
+    attempt: Mapped[int] = mapped_column(Integer)
+    sequence: Mapped[int] = mapped_column(Integer)
+    model: Mapped[str] = mapped_column(String(200), index=True)
+    tier: Mapped[Tier] = mapped_column(checked_enum(Tier, "llm_call_tier"), index=True)
+    script_style: Mapped[Style | None] = mapped_column(checked_enum(Style, "llm_call_style"))
+    purpose: Mapped[str] = mapped_column(String(32))
+    outcome: Mapped[str] = mapped_column(String(32))
+    prompt_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    cost_usd: Mapped[Decimal] = mapped_column(Numeric(14, 8), default=Decimal("0"))
+    cost_source: Mapped[str] = mapped_column(String(16), default="none")
+    latency_seconds: Mapped[float] = mapped_column(default=0.0)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    __table_args__ = (
+        UniqueConstraint("job_id", "attempt", "sequence", name="uq_llm_calls_job_attempt_seq"),
+    )
+
+
+class IdempotencyKey(Base):
+    """A remembered ``Idempotency-Key`` (IETF draft semantics), kept at least 24 hours."""
+
+    __tablename__ = "idempotency_keys"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(255), default="")
+    key: Mapped[str] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    job_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+    __table_args__ = (UniqueConstraint("scope", "key", name="uq_idempotency_keys_scope_key"),)
+
+
+class ScriptApproval(Base):
+    """Audit trail of review decisions (§3.6): who decided what, when, on which version.
+
+    Kept when a script is hard-deleted (``script_id`` is nulled; lineage and version stay).
+    """
+
+    __tablename__ = "script_approvals"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    script_id: Mapped[int | None] = mapped_column(
+        ForeignKey("video_scripts.id", ondelete="SET NULL"), index=True
+    )
+    lineage_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    script_version: Mapped[int] = mapped_column(Integer)
+    decision: Mapped[ApprovalStatus] = mapped_column(
+        checked_enum(ApprovalStatus, "approval_decision")
+    )
+    approved_by: Mapped[str] = mapped_column(String(255))
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -1,0 +1,113 @@
+"""Script generation jobs: validating a request into a job, and running that job."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from shared.db.models import DemoSite, Job, JobKind
+from shared.errors import DomainValidationError, NotFoundError
+from shared.jobs import store
+from shared.jobs.publishing import publish_after_commit
+from shared.jobs.runtime import Runtime
+from shared.jobs.store import Claim, JobFailedError, StaleAttemptError
+from shared.repositories.leads import engine_inputs, get_demo_site
+from shared.repositories.ledger import record_llm_calls
+from shared.repositories.scripts import add_generated_script
+from shared.script.types import GenerationOptions, parse_model
+
+
+class GenerateParams(BaseModel):
+    """A generation request as stored in the job's ``params``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    demo_site_id: int
+    lead_id: int | None = None
+    options: GenerationOptions = Field(default_factory=GenerationOptions)
+    voiceover: bool = True
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
+def submit_generation(
+    session: Session, request: dict[str, Any], *, dedupe_key: str | None = None
+) -> Job:
+    """Validate a generate request and create its job; published after the caller commits.
+
+    Raises NotFoundError for an unknown demo site and DomainValidationError naming the
+    field for anything else wrong (including a ``lead_id`` that is not the site's lead).
+    """
+    params = _parse_request(request)
+    site = get_demo_site(session, params.demo_site_id)
+    if params.lead_id is not None and params.lead_id != site.lead_id:
+        raise DomainValidationError(
+            "lead_id", f"demo site {site.id} belongs to lead {site.lead_id}, not {params.lead_id}"
+        )
+    params = params.model_copy(update={"lead_id": site.lead_id})
+    job = store.create_job(
+        session, kind=JobKind.GENERATE_SCRIPT, params=params.to_json(), dedupe_key=dedupe_key
+    )
+    publish_after_commit(session, job)
+    return job
+
+
+def _parse_request(request: dict[str, Any]) -> GenerateParams:
+    options_fields = {
+        "style", "max_duration_seconds", "include_intro", "include_cta",
+        "custom_instructions", "model",
+    }
+    options = parse_model(
+        GenerationOptions, {k: v for k, v in request.items() if k in options_fields}
+    )
+    rest = {k: v for k, v in request.items() if k not in options_fields}
+    return parse_model(GenerateParams, {**rest, "options": options})
+
+
+def run_generation(runtime: Runtime, claim: Claim, job: Job) -> None:
+    params = GenerateParams.model_validate(job.params)
+    with runtime.session() as session:
+        try:
+            plan, lead_view, site_view = engine_inputs(session, params.demo_site_id)
+        except NotFoundError:
+            raise JobFailedError(
+                "demo_site_not_found",
+                f"demo site {params.demo_site_id} no longer exists; nothing to script",
+            ) from None
+
+    generated = runtime.script_engine.generate(
+        plan, lead_view, site_view, params.options, deadline_seconds=runtime.task_budget_seconds
+    )
+
+    try:
+        with runtime.session() as session:
+            stored_site = session.get(DemoSite, params.demo_site_id)
+            if stored_site is None:
+                # The calls were made and paid for: the ledger keeps them even so.
+                record_llm_calls(
+                    session, calls=generated.calls, job_id=job.id, attempt=claim.attempt,
+                    script_id=None, style=params.options.style,
+                )
+                store.fail_job(
+                    session, claim, error_type="demo_site_not_found",
+                    message=f"demo site {params.demo_site_id} was deleted while its script "
+                    "was being written",
+                )
+                return
+            script = add_generated_script(
+                session, generated=generated, demo_site_id=stored_site.id,
+                lead_id=stored_site.lead_id, options=params.options,
+                job_id=job.id,
+            )
+            record_llm_calls(
+                session, calls=generated.calls, job_id=job.id, attempt=claim.attempt,
+                script_id=script.id, style=params.options.style,
+            )
+            store.complete_job(session, claim, result={"script_id": script.id})
+    except IntegrityError as exc:
+        # Another attempt of this job already stored its script: this one is a duplicate.
+        raise StaleAttemptError(str(job.id)) from exc

@@ -1,0 +1,61 @@
+"""The embedded worker: runs jobs on threads inside the web process (no broker needed).
+
+Same semantics as Celery (202, then poll; at-least-once; exactly-once effect), because it
+calls the same :func:`run_job`. A timer runs the sweeper so that jobs left queued or
+running by a previous process are finished after a restart.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+from shared.db.models import JobKind
+from shared.jobs.runner import run_job
+from shared.jobs.runtime import Runtime
+from shared.jobs.sweeper import sweep_stuck_jobs
+
+log = logging.getLogger(__name__)
+
+
+class InProcessWorker:
+    """A JobPublisher that executes instead of enqueueing."""
+
+    def __init__(self, max_workers: int) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="job")
+        self._runtime: Runtime | None = None
+        self._stop = threading.Event()
+        self._sweeper: threading.Thread | None = None
+
+    def attach(self, runtime: Runtime) -> None:
+        """Bind to the runtime (which itself needs this publisher) and start the sweeper."""
+        self._runtime = runtime
+        self._sweeper = threading.Thread(target=self._sweep_forever, name="sweeper", daemon=True)
+        self._sweeper.start()
+
+    def publish(self, job_id: uuid.UUID, kind: JobKind) -> None:
+        if self._runtime is None:
+            raise RuntimeError("in-process worker used before attach()")
+        self._pool.submit(self._run, self._runtime, job_id)
+
+    @staticmethod
+    def _run(runtime: Runtime, job_id: uuid.UUID) -> None:
+        try:
+            run_job(runtime, job_id)
+        except Exception:
+            log.exception("in-process job raised", extra={"job_id": str(job_id)})
+
+    def _sweep_forever(self) -> None:
+        assert self._runtime is not None
+        interval = self._runtime.settings.sweeper_interval_seconds
+        while not self._stop.wait(interval):
+            try:
+                sweep_stuck_jobs(self._runtime)
+            except Exception:
+                log.exception("sweeper failed")
+
+    def shutdown(self, *, wait: bool = True) -> None:
+        self._stop.set()
+        self._pool.shutdown(wait=wait, cancel_futures=not wait)

@@ -1,0 +1,127 @@
+"""Section regeneration jobs (§3.6): a new version with one section rewritten.
+
+The source script is never modified. The new script gets the lineage's highest version
++ 1; the unique (lineage, version) constraint settles two regenerations racing for the
+same number, and the loser simply takes the next one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from shared.db.models import Job, JobKind, VideoScript
+from shared.errors import DomainValidationError, NotFoundError
+from shared.jobs import store
+from shared.jobs.publishing import publish_after_commit
+from shared.jobs.runtime import Runtime
+from shared.jobs.store import Claim, JobFailedError, StaleAttemptError
+from shared.repositories.leads import engine_inputs
+from shared.repositories.ledger import record_llm_calls
+from shared.repositories.scripts import (
+    add_generated_script,
+    get_script,
+    next_version,
+    script_from_row,
+)
+from shared.script.types import GeneratedScript, GenerationOptions, parse_model
+
+_VERSION_RACE_RETRIES = 5
+
+
+class RegenerateParams(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    script_id: int
+    section_index: int = Field(ge=0)
+    instructions: str = Field(min_length=1, max_length=2000)
+    voiceover: bool = True
+
+
+def submit_regeneration(
+    session: Session, script_id: int, section_index: int, body: dict[str, Any]
+) -> Job:
+    """Validate against the stored script and create the job (published after commit)."""
+    script = get_script(session, script_id)
+    if body.get("section_index", section_index) != section_index:
+        raise DomainValidationError(
+            "section_index", f"body says {body['section_index']} but the path says {section_index}"
+        )
+    count = len(script.sections)
+    if not 0 <= section_index < count:
+        raise DomainValidationError(
+            "section_index",
+            f"must be between 0 and {count - 1}: script {script_id} has {count} sections",
+        )
+    params = parse_model(RegenerateParams, {
+        "script_id": script_id, "section_index": section_index,
+        "instructions": body.get("instructions"), "voiceover": body.get("voiceover", True),
+    })
+    job = store.create_job(
+        session, kind=JobKind.REGENERATE_SECTION, params=params.model_dump(mode="json")
+    )
+    publish_after_commit(session, job)
+    return job
+
+
+def _options_of(row: VideoScript) -> GenerationOptions:
+    stored = dict(row.script_metadata.get("options") or {})
+    stored.update(style=row.script_style, max_duration_seconds=row.max_duration_seconds)
+    return GenerationOptions.model_validate(stored)
+
+
+def run_regeneration(runtime: Runtime, claim: Claim, job: Job) -> None:
+    params = RegenerateParams.model_validate(job.params)
+    with runtime.session() as session:
+        try:
+            source = get_script(session, params.script_id)
+            plan, lead_view, site_view = engine_inputs(session, source.demo_site_id)
+        except NotFoundError as missing:
+            raise JobFailedError(
+                "script_not_found", f"{missing}; there is nothing to regenerate"
+            ) from None
+        script = script_from_row(source)
+        options = _options_of(source)
+
+    generated = runtime.script_engine.regenerate_section(
+        script, params.section_index, params.instructions,
+        plan=plan, lead=lead_view, demo_site=site_view, options=options,
+        deadline_seconds=runtime.task_budget_seconds,
+    )
+    for _ in range(_VERSION_RACE_RETRIES):
+        try:
+            _store_version(runtime, claim, job, params, options, generated)
+            return
+        except IntegrityError as conflict:
+            with runtime.session() as session:
+                if session.scalar(select(VideoScript.id).where(VideoScript.job_id == job.id)):
+                    raise StaleAttemptError(str(job.id)) from conflict
+            # Another regeneration took our version number: try the next one.
+    raise JobFailedError("version_conflict", "could not allocate a version number; retry the job")
+
+
+def _store_version(
+    runtime: Runtime, claim: Claim, job: Job, params: RegenerateParams,
+    options: GenerationOptions, generated: GeneratedScript,
+) -> None:
+    with runtime.session() as session:
+        source = session.get(VideoScript, params.script_id)
+        if source is None:
+            record_llm_calls(session, calls=generated.calls, job_id=job.id,
+                             attempt=claim.attempt, script_id=None, style=options.style)
+            store.fail_job(session, claim, error_type="script_not_found",
+                           message=f"script {params.script_id} was deleted while it was "
+                           "being regenerated")
+            return
+        new = add_generated_script(
+            session, generated=generated, demo_site_id=source.demo_site_id,
+            lead_id=source.lead_id, options=options,
+            job_id=job.id, parent=source, version=next_version(session, source.lineage_id),
+        )
+        record_llm_calls(session, calls=generated.calls, job_id=job.id, attempt=claim.attempt,
+                         script_id=new.id, style=options.style)
+        store.complete_job(session, claim, result={"script_id": new.id})

@@ -1,0 +1,56 @@
+"""What a job needs to run: settings, a session factory, the script engine, a publisher.
+
+Built once per process (worker, or the web process in embedded mode), never at import
+time, so importing a module never opens a database connection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from shared.config import Settings
+from shared.db.session import make_engine, make_session_factory, session_scope
+from shared.jobs.publishing import JobPublisher, install_publisher
+from shared.script.engine import ScriptEngine
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db_engine: Engine
+    session_factory: sessionmaker[Session]
+    script_engine: ScriptEngine
+    publisher: JobPublisher
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """One session per unit of work: commit on success, roll back on error, close."""
+        with session_scope(self.session_factory) as session:
+            yield session
+
+    @property
+    def task_budget_seconds(self) -> float:
+        # Leave room under the task's hard limit to store the result and finish the job.
+        return max(self.settings.task_time_limit_seconds - 30, 10)
+
+
+def build_runtime(
+    settings: Settings, publisher: JobPublisher, *, db_engine: Engine | None = None
+) -> Runtime:
+    engine = db_engine or make_engine(
+        settings.resolved_database_url, pool_size=min(settings.worker_concurrency, 50)
+    )
+    factory = make_session_factory(engine)
+    install_publisher(factory, publisher)
+    return Runtime(
+        settings=settings,
+        db_engine=engine,
+        session_factory=factory,
+        script_engine=ScriptEngine(settings),
+        publisher=publisher,
+    )

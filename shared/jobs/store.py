@@ -1,0 +1,207 @@
+"""Job rows and their state machine, enforced with conditional updates (§4).
+
+Every transition is ``UPDATE … WHERE status = … [AND attempts = …]`` so two workers holding
+the same message can never both move a job forward: the loser's update matches no row and
+its work is rolled back.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from shared.db.models import Job, JobKind, JobStatus
+from shared.db.types import utcnow
+
+
+class StaleAttemptError(Exception):
+    """This worker's attempt is no longer the job's current one (lease lost or finished)."""
+
+
+class JobFailedError(Exception):
+    """Nothing usable can be produced; the job ends ``failed`` with this message."""
+
+    def __init__(self, error_type: str, message: str) -> None:
+        super().__init__(message)
+        self.error_type = error_type
+        self.message = message
+
+
+def create_job(
+    session: Session,
+    *,
+    kind: JobKind,
+    params: dict[str, Any],
+    dedupe_key: str | None = None,
+    parent_job_id: uuid.UUID | None = None,
+) -> Job:
+    job = Job(
+        id=uuid.uuid4(),
+        kind=kind,
+        status=JobStatus.QUEUED,
+        params=params,
+        dedupe_key=dedupe_key,
+        parent_job_id=parent_job_id,
+        attempts=0,
+        progress=0,
+        created_at=utcnow(),
+    )
+    session.add(job)
+    session.flush()
+    return job
+
+
+def get_job(session: Session, job_id: uuid.UUID) -> Job | None:
+    return session.get(Job, job_id)
+
+
+def list_jobs(
+    session: Session,
+    *,
+    status: JobStatus | None = None,
+    kind: JobKind | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> tuple[list[Job], int]:
+    conditions = []
+    if status is not None:
+        conditions.append(Job.status == status)
+    if kind is not None:
+        conditions.append(Job.kind == kind)
+    where = and_(*conditions) if conditions else None
+    query = select(Job).order_by(Job.created_at.desc(), Job.id.desc()).limit(limit).offset(offset)
+    count_query = select(func.count()).select_from(Job)
+    if where is not None:
+        query = query.where(where)
+        count_query = count_query.where(where)
+    return list(session.scalars(query)), session.scalar(count_query) or 0
+
+
+@dataclass(frozen=True)
+class Claim:
+    job_id: uuid.UUID
+    attempt: int
+
+
+def claim_job(session: Session, job_id: uuid.UUID, *, lease_seconds: int) -> Claim | None:
+    """Take a job for this worker, or return None when there is nothing to do.
+
+    A job is claimable when queued, or when running with an expired lease (its worker died).
+    A finished job, or one another live worker holds, is a no-op: that is what makes a
+    duplicate delivery harmless.
+    """
+    now = utcnow()
+    attempt = session.execute(
+        update(Job)
+        .where(
+            Job.id == job_id,
+            or_(
+                Job.status == JobStatus.QUEUED,
+                and_(Job.status == JobStatus.RUNNING, Job.lease_expires_at < now),
+            ),
+        )
+        .values(
+            status=JobStatus.RUNNING,
+            attempts=Job.attempts + 1,
+            started_at=func.coalesce(Job.started_at, now),
+            lease_expires_at=now + timedelta(seconds=lease_seconds),
+            progress=10,
+            error=None,
+            updated_at=now,
+        )
+        .returning(Job.attempts)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    return None if attempt is None else Claim(job_id=job_id, attempt=attempt)
+
+
+def _finish(
+    session: Session, claim: Claim, *, status: JobStatus, values: dict[str, Any]
+) -> None:
+    now = utcnow()
+    result = session.execute(
+        update(Job)
+        .where(
+            Job.id == claim.job_id,
+            Job.status == JobStatus.RUNNING,
+            Job.attempts == claim.attempt,
+        )
+        .values(status=status, finished_at=now, lease_expires_at=None, updated_at=now, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise StaleAttemptError(f"job {claim.job_id} attempt {claim.attempt} is no longer current")
+
+
+def complete_job(session: Session, claim: Claim, *, result: dict[str, Any]) -> None:
+    _finish(session, claim, status=JobStatus.SUCCEEDED, values={"result": result, "progress": 100})
+
+
+def fail_job(session: Session, claim: Claim, *, error_type: str, message: str) -> None:
+    _finish(
+        session,
+        claim,
+        status=JobStatus.FAILED,
+        values={"error": {"type": error_type, "message": message}, "progress": 100},
+    )
+
+
+def set_progress(session: Session, claim: Claim, progress: int) -> None:
+    session.execute(
+        update(Job)
+        .where(Job.id == claim.job_id, Job.status == JobStatus.RUNNING,
+               Job.attempts == claim.attempt)
+        .values(progress=max(0, min(progress, 99)), updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def fail_abandoned_job(session: Session, job_id: uuid.UUID, *, message: str) -> bool:
+    """Give up on a job whose workers kept dying (after ``job_max_attempts``)."""
+    now = utcnow()
+    result = session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.status.in_([JobStatus.QUEUED, JobStatus.RUNNING]))
+        .values(
+            status=JobStatus.FAILED,
+            finished_at=now,
+            lease_expires_at=None,
+            updated_at=now,
+            error={"type": "abandoned", "message": message},
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def stuck_jobs(
+    session: Session,
+    *,
+    now: datetime,
+    queued_grace_seconds: int,
+    republish_after_seconds: int,
+    limit: int = 1000,
+) -> list[Job]:
+    """Jobs whose message was lost (never or long ago published) or whose worker died."""
+    never_published = and_(
+        Job.status == JobStatus.QUEUED,
+        Job.published_at.is_(None),
+        Job.created_at < now - timedelta(seconds=queued_grace_seconds),
+    )
+    published_long_ago = and_(
+        Job.status == JobStatus.QUEUED,
+        Job.published_at < now - timedelta(seconds=republish_after_seconds),
+    )
+    lease_expired = and_(Job.status == JobStatus.RUNNING, Job.lease_expires_at < now)
+    query = (
+        select(Job)
+        .where(or_(never_published, published_long_ago, lease_expired))
+        .order_by(Job.created_at)
+        .limit(limit)
+    )
+    return list(session.scalars(query))

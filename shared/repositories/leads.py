@@ -1,0 +1,100 @@
+"""Leads and demo sites: the inputs a script is generated from."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from shared.db.models import DemoSite, Lead
+from shared.db.types import utcnow
+from shared.errors import NotFoundError
+from shared.script.types import DemoSiteInfo, ImprovementPlan, LeadInfo
+
+
+def create_lead(
+    session: Session,
+    *,
+    company_name: str,
+    industry: str | None = None,
+    website_url: str | None = None,
+    contact_name: str | None = None,
+    contact_email: str | None = None,
+    value: Decimal = Decimal("0"),
+) -> Lead:
+    lead = Lead(
+        company_name=company_name,
+        industry=industry,
+        website_url=website_url,
+        contact_name=contact_name,
+        contact_email=contact_email,
+        value=value,
+        created_at=utcnow(),
+    )
+    session.add(lead)
+    session.flush()
+    return lead
+
+
+def get_lead(session: Session, lead_id: int) -> Lead:
+    lead = session.get(Lead, lead_id)
+    if lead is None:
+        raise NotFoundError("lead", lead_id)
+    return lead
+
+
+def list_leads(session: Session, *, limit: int, offset: int) -> tuple[list[Lead], int]:
+    query = select(Lead).order_by(Lead.created_at.desc(), Lead.id.desc()).limit(limit)
+    leads = list(session.scalars(query.offset(offset)))
+    total = session.scalar(select(func.count()).select_from(Lead)) or 0
+    return leads, total
+
+
+def create_demo_site(
+    session: Session, *, lead_id: int, url: str, improvement_plan: dict[str, Any]
+) -> DemoSite:
+    """Store a demo site; the plan is validated by the domain model before it is kept."""
+    get_lead(session, lead_id)
+    plan = ImprovementPlan.parse(improvement_plan)
+    site = DemoSite(
+        lead_id=lead_id,
+        url=url,
+        improvement_plan=plan.model_dump(mode="json", exclude_none=True),
+        created_at=utcnow(),
+    )
+    session.add(site)
+    session.flush()
+    return site
+
+
+def get_demo_site(session: Session, demo_site_id: int) -> DemoSite:
+    site = session.get(DemoSite, demo_site_id)
+    if site is None:
+        raise NotFoundError("demo site", demo_site_id)
+    return site
+
+
+def lead_info(lead: Lead) -> LeadInfo:
+    """The engine's view of a lead: no e-mail address, since prompts are sent to a provider."""
+    return LeadInfo(
+        company_name=lead.company_name,
+        industry=lead.industry,
+        website_url=lead.website_url,
+        contact_name=lead.contact_name,
+        value=lead.value,
+    )
+
+
+def demo_site_info(site: DemoSite) -> DemoSiteInfo:
+    return DemoSiteInfo(url=site.url)
+
+
+def engine_inputs(
+    session: Session, demo_site_id: int
+) -> tuple[ImprovementPlan, LeadInfo, DemoSiteInfo]:
+    """What the script engine needs about a demo site, detached from the session."""
+    site = get_demo_site(session, demo_site_id)
+    lead = get_lead(session, site.lead_id)
+    return ImprovementPlan.parse(site.improvement_plan), lead_info(lead), demo_site_info(site)

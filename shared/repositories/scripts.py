@@ -1,0 +1,227 @@
+"""Video scripts: storing what the engine produced and reading it back as a domain Script."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from shared.db.after_commit import call_after_commit
+from shared.db.models import (
+    ApprovalStatus,
+    ScriptApproval,
+    VideoScript,
+    VoiceoverStatus,
+)
+from shared.db.types import utcnow
+from shared.errors import DomainValidationError, NotFoundError
+from shared.script.types import GeneratedScript, GenerationOptions, Script, Section, Style
+from shared.tts.storage import AudioStorage
+
+
+def add_generated_script(
+    session: Session,
+    *,
+    generated: GeneratedScript,
+    demo_site_id: int,
+    lead_id: int,
+    options: GenerationOptions,
+    job_id: uuid.UUID | None,
+    parent: VideoScript | None = None,
+    version: int = 1,
+) -> VideoScript:
+    """Insert a script row for ``generated``; a new lineage unless ``parent`` is given.
+
+    The unique ``job_id`` makes a second insert for the same job fail, which is how a
+    duplicate delivery is turned into a no-op instead of a second script.
+    """
+    script = generated.script
+    metadata: dict[str, Any] = dict(generated.metadata)
+    metadata.setdefault("options", options.model_dump(mode="json"))
+    if generated.fallback_reason:
+        metadata["fallback_reason"] = generated.fallback_reason
+    now = utcnow()
+    row = VideoScript(
+        demo_site_id=demo_site_id,
+        lead_id=lead_id,
+        job_id=job_id,
+        lineage_id=parent.lineage_id if parent is not None else uuid.uuid4(),
+        version=version,
+        parent_script_id=parent.id if parent is not None else None,
+        script_style=script.style,
+        sections=sections_to_json(script.sections),
+        total_duration_seconds=script.total_duration_seconds,
+        max_duration_seconds=options.max_duration_seconds,
+        target_audience=script.target_audience,
+        key_messages=list(script.key_messages),
+        ai_model_used=generated.model_used,
+        ai_tier=generated.tier,
+        ai_cost=generated.cost_usd,
+        prompt_tokens=generated.prompt_tokens,
+        completion_tokens=generated.completion_tokens,
+        generation_time_seconds=round(generated.generation_time_seconds, 3),
+        fallback_used=generated.fallback_used,
+        script_metadata=metadata,
+        validation_warnings=list(script.validation_warnings),
+        is_approved=ApprovalStatus.PENDING,
+        voiceover_status=VoiceoverStatus.NONE,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def sections_to_json(sections: tuple[Section, ...]) -> list[dict[str, Any]]:
+    return [section.model_dump(mode="json") for section in sections]
+
+
+def script_from_row(row: VideoScript) -> Script:
+    """The domain view of a stored script (used to regenerate and to voice it)."""
+    return Script(
+        style=Style(row.script_style),
+        sections=tuple(Section.model_validate(section) for section in row.sections),
+        target_audience=row.target_audience,
+        key_messages=tuple(row.key_messages),
+        validation_warnings=tuple(row.validation_warnings),
+    )
+
+
+def get_script(session: Session, script_id: int, *, include_deleted: bool = False) -> VideoScript:
+    row = session.get(VideoScript, script_id)
+    if row is None or (row.is_deleted and not include_deleted):
+        raise NotFoundError("video script", script_id)
+    return row
+
+
+def record_view(session: Session, script_id: int, *, include_deleted: bool = False) -> VideoScript:
+    """Read a script and count the view in one atomic UPDATE (no lost counts under load)."""
+    now = utcnow()
+    conditions = [VideoScript.id == script_id]
+    if not include_deleted:
+        conditions.append(VideoScript.is_deleted.is_(False))
+    counted = session.execute(
+        update(VideoScript)
+        .where(*conditions)
+        .values(times_viewed=VideoScript.times_viewed + 1, last_viewed_at=now)
+        .returning(VideoScript.id)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    if counted is None:
+        raise NotFoundError("video script", script_id)
+    return session.execute(
+        select(VideoScript).where(VideoScript.id == script_id)
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+
+
+def list_scripts(
+    session: Session,
+    *,
+    limit: int,
+    offset: int,
+    lead_id: int | None = None,
+    demo_site_id: int | None = None,
+    style: Style | None = None,
+    is_approved: ApprovalStatus | None = None,
+    include_deleted: bool = False,
+) -> tuple[list[VideoScript], int]:
+    """Newest first, id as the tiebreak so pages are stable when timestamps collide."""
+    conditions = []
+    if lead_id is not None:
+        conditions.append(VideoScript.lead_id == lead_id)
+    if demo_site_id is not None:
+        conditions.append(VideoScript.demo_site_id == demo_site_id)
+    if style is not None:
+        conditions.append(VideoScript.script_style == style)
+    if is_approved is not None:
+        conditions.append(VideoScript.is_approved == is_approved)
+    if not include_deleted:
+        conditions.append(VideoScript.is_deleted.is_(False))
+    query = (
+        select(VideoScript).where(*conditions)
+        .order_by(VideoScript.created_at.desc(), VideoScript.id.desc())
+        .limit(limit).offset(offset)
+    )
+    total = session.scalar(select(func.count()).select_from(VideoScript).where(*conditions)) or 0
+    return list(session.scalars(query)), total
+
+
+def lineage(session: Session, script: VideoScript) -> list[VideoScript]:
+    """Every version that shares the script's lineage, oldest first."""
+    return list(session.scalars(
+        select(VideoScript).where(VideoScript.lineage_id == script.lineage_id)
+        .order_by(VideoScript.version)
+    ))
+
+
+def next_version(session: Session, lineage_id: uuid.UUID) -> int:
+    highest = session.scalar(
+        select(func.max(VideoScript.version)).where(VideoScript.lineage_id == lineage_id)
+    )
+    return (highest or 0) + 1
+
+
+def decide_approval(
+    session: Session,
+    script_id: int,
+    *,
+    decision: ApprovalStatus,
+    approved_by: str,
+    notes: str | None,
+) -> VideoScript:
+    """Record a review decision on the script and append it to the audit trail."""
+    if decision == ApprovalStatus.PENDING:
+        raise DomainValidationError(
+            "is_approved", "must be one of approved, rejected, needs_revision"
+        )
+    script = get_script(session, script_id)
+    now = utcnow()
+    script.is_approved = decision
+    script.approved_by = approved_by
+    script.approval_notes = notes
+    # approved_at says when the script was approved; any other decision withdraws it.
+    script.approved_at = now if decision == ApprovalStatus.APPROVED else None
+    script.updated_at = now
+    session.add(ScriptApproval(
+        script_id=script.id, lineage_id=script.lineage_id, script_version=script.version,
+        decision=decision, approved_by=approved_by, notes=notes, created_at=now,
+    ))
+    session.flush()
+    return script
+
+
+def approval_history(session: Session, script_id: int) -> list[ScriptApproval]:
+    get_script(session, script_id, include_deleted=True)
+    return list(session.scalars(
+        select(ScriptApproval).where(ScriptApproval.script_id == script_id)
+        .order_by(ScriptApproval.created_at, ScriptApproval.id)
+    ))
+
+
+def soft_delete(session: Session, script_id: int) -> None:
+    """Hide the script from reads and lists; deleting an already deleted script is a no-op."""
+    script = get_script(session, script_id, include_deleted=True)
+    if not script.is_deleted:
+        now = utcnow()
+        script.is_deleted = True
+        script.deleted_at = now
+        script.updated_at = now
+        session.flush()
+
+
+def hard_delete(session: Session, script_id: int, *, storage: AudioStorage) -> None:
+    """Remove the row. The database nulls the references that must survive it.
+
+    Ledger rows keep their cost with ``script_id`` set to NULL, child versions keep working
+    with ``parent_script_id`` NULL, and the approval audit trail stays (all ON DELETE SET
+    NULL), so cost history and review history are never lost.
+    """
+    script = get_script(session, script_id, include_deleted=True)
+    session.delete(script)
+    session.flush()
+    # Files go only once the row is gone for good; a rolled-back delete keeps its audio.
+    call_after_commit(session, lambda: storage.delete_script_audio(script_id))

@@ -1,0 +1,142 @@
+"""Fixtures shared by the whole suite: settings, apps, databases, the local LLM server."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from shared.config import Settings, load_settings
+from shared.db.migrate import upgrade_to_head
+from tests.support.fake_openai import FakeOpenAI
+from tests.support.services import require_postgres
+
+# Variables that would make a test depend on the machine it runs on.
+_ENV_VARS = [
+    "DATABASE_URL", "REDIS_URL", "OPENROUTER_API_KEY", "LLM_BASE_URL", "LLM_API_KEY",
+    "TTS_API_KEY", "TTS_BASE_URL", "VOICEOVER_ENGINE", "STORAGE_DIR", "VAR_DIR", "LOG_JSON",
+]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in _ENV_VARS:
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path) -> Callable[..., Settings]:
+    """Settings for a test: embedded by default, fast backoff, files under tmp_path."""
+
+    def build(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            "var_dir": tmp_path / "var",
+            "storage_dir": tmp_path / "audio",
+            "llm_backoff_initial_seconds": 0.0,
+            "llm_backoff_max_seconds": 0.0,
+            "sweeper_interval_seconds": 3600,
+            "log_level": "WARNING",
+        }
+        values.update(overrides)
+        return load_settings(**values)
+
+    return build
+
+
+@pytest.fixture
+def app(make_settings: Callable[..., Settings]) -> Iterator[Flask]:
+    """The embedded app: SQLite, in-process worker, offline engine (no LLM key)."""
+    from web.app import create_app
+
+    flask_app = create_app(make_settings())
+    flask_app.config["TESTING"] = True
+    yield flask_app
+    worker = flask_app.extensions.get("scriptforge.worker")
+    if worker is not None:
+        worker.shutdown(wait=True)
+    flask_app.extensions["scriptforge"].db_engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A fresh Postgres database for this test session, migrated to head, dropped after."""
+    admin_url = require_postgres()
+    name = f"scriptforge_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        upgrade_to_head(url)
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def postgres_url(postgres_database: str) -> Iterator[str]:
+    """The session database, emptied before each test that uses it."""
+    engine = create_engine(postgres_database)
+    with engine.begin() as connection:
+        tables = connection.execute(text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+            "AND tablename <> 'alembic_version'"
+        )).scalars().all()
+        if tables:
+            joined = ", ".join(f'"{t}"' for t in tables)
+            connection.execute(text(f"TRUNCATE {joined} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return postgres_database
+
+
+# --- the local OpenAI-compatible server (tests/support/fake_openai.py) ------------------------
+
+TEST_LLM_KEY = "sk-test-engine-key-0123456789abcdef"
+
+
+@pytest.fixture(scope="session")
+def fake_llm() -> Iterator[FakeOpenAI]:
+    """One local LLM/speech server for the whole run (cheap to keep, slow-ish to start)."""
+    with FakeOpenAI() as server:
+        yield server
+
+
+@pytest.fixture(autouse=True)
+def _fresh_fake_llm(request: pytest.FixtureRequest) -> None:
+    """Every test that uses ``fake_llm`` starts with no faults, no requests, defaults."""
+    if "fake_llm" in request.fixturenames:
+        request.getfixturevalue("fake_llm").reset()
+
+
+@pytest.fixture
+def llm_settings(
+    make_settings: Callable[..., Settings], fake_llm: FakeOpenAI
+) -> Callable[..., Settings]:
+    """Settings pointing the LLM client at ``fake_llm``: short timeout, no backoff."""
+
+    def build(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            "llm_base_url": fake_llm.base_url,
+            "llm_api_key": TEST_LLM_KEY,
+            "llm_timeout_seconds": 2.0,
+            "llm_max_attempts": 3,
+        }
+        values.update(overrides)
+        return make_settings(**values)
+
+    return build

@@ -1,0 +1,69 @@
+"""The Flask application factory. The web process validates, writes job rows, publishes.
+
+It never calls an LLM: with a broker configured, jobs go to Celery; without one (embedded
+mode, §2.1) they run on an in-process worker that executes the very same job code.
+"""
+
+from __future__ import annotations
+
+import atexit
+
+from flask import Flask
+
+from shared.config import Settings, load_settings
+from shared.db.migrate import upgrade_to_head
+from shared.db.session import make_engine, make_session_factory
+from shared.jobs.inprocess import InProcessWorker
+from shared.jobs.publishing import JobPublisher, install_publisher
+from shared.jobs.runtime import build_runtime
+from shared.logging import configure_logging
+from web import db
+from web.blueprints import health, jobs, leads, video_scripts
+from web.errors import ScriptforgeApi, register_domain_error_handlers
+
+
+def create_app(settings: Settings | None = None, *, publisher: JobPublisher | None = None
+               ) -> Flask:
+    settings = settings or load_settings()
+    configure_logging(settings)
+    app = Flask(__name__)
+    app.config.update(
+        API_TITLE="scriptforge",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="/docs",
+        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        MAX_CONTENT_LENGTH=settings.max_content_length,
+        JSON_SORT_KEYS=False,
+    )
+    db.init_app(app, _build_state(app, settings, publisher))
+
+    api = ScriptforgeApi(app)
+    register_domain_error_handlers(app, api)
+    for blueprint in (leads.leads_blp, leads.demo_sites_blp, video_scripts.blp, jobs.blp):
+        api.register_blueprint(blueprint)
+    app.register_blueprint(health.blp)
+    return app
+
+
+def _build_state(app: Flask, settings: Settings, publisher: JobPublisher | None) -> db.WebState:
+    if settings.embedded_database:
+        # Zero-services mode: the SQLite file is created and migrated on first start.
+        upgrade_to_head(settings.resolved_database_url)
+    if publisher is None and settings.embedded_worker:
+        worker = InProcessWorker(settings.embedded_worker_threads)
+        runtime = build_runtime(settings, worker)
+        worker.attach(runtime)
+        app.extensions["scriptforge.worker"] = worker
+        atexit.register(worker.shutdown, wait=False)
+        return db.WebState(settings, runtime.db_engine, runtime.session_factory, worker)
+    if publisher is None:
+        from web.publisher import CeleryPublisher  # only production needs the broker client
+
+        publisher = CeleryPublisher(settings)
+    engine = make_engine(settings.resolved_database_url)
+    factory = make_session_factory(engine)
+    install_publisher(factory, publisher)
+    return db.WebState(settings, engine, factory, publisher)

@@ -1,0 +1,73 @@
+"""Leads and demo sites."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from shared.db.models import DemoSite, Lead
+from shared.repositories import leads as repo
+from web.db import get_session
+from web.pagination import total_count_header
+from web.schemas.leads import (
+    DemoSiteCreateSchema,
+    DemoSiteSchema,
+    LeadCreateSchema,
+    LeadListQuerySchema,
+    LeadSchema,
+)
+
+leads_blp = Blueprint("leads", __name__, url_prefix="/api/v1/leads", description="Prospects.")
+demo_sites_blp = Blueprint(
+    "demo_sites", __name__, url_prefix="/api/v1/demo-sites",
+    description="Demo sites with their improvement plans.",
+)
+
+
+@leads_blp.route("")
+class LeadCollection(MethodView):
+    @leads_blp.arguments(LeadListQuerySchema, location="query")
+    @leads_blp.response(200, LeadSchema(many=True), headers=total_count_header())
+    def get(self, query: dict[str, Any]) -> tuple[list[Lead], dict[str, str]]:
+        """List leads, newest first."""
+        rows, total = repo.list_leads(get_session(), limit=query["limit"], offset=query["offset"])
+        return rows, {"X-Total-Count": str(total)}
+
+    @leads_blp.arguments(LeadCreateSchema)
+    @leads_blp.response(201, LeadSchema)
+    def post(self, body: dict[str, Any]) -> Lead:
+        """Create a lead."""
+        session = get_session()
+        lead = repo.create_lead(session, **body)
+        session.commit()
+        return lead
+
+
+@leads_blp.route("/<int:lead_id>")
+class LeadItem(MethodView):
+    @leads_blp.response(200, LeadSchema)
+    def get(self, lead_id: int) -> Lead:
+        """Read a lead."""
+        return repo.get_lead(get_session(), lead_id)
+
+
+@demo_sites_blp.route("")
+class DemoSiteCollection(MethodView):
+    @demo_sites_blp.arguments(DemoSiteCreateSchema)
+    @demo_sites_blp.response(201, DemoSiteSchema)
+    def post(self, body: dict[str, Any]) -> DemoSite:
+        """Create a demo site with its improvement plan; the lead must exist."""
+        session = get_session()
+        site = repo.create_demo_site(session, **body)
+        session.commit()
+        return site
+
+
+@demo_sites_blp.route("/<int:demo_site_id>")
+class DemoSiteItem(MethodView):
+    @demo_sites_blp.response(200, DemoSiteSchema)
+    def get(self, demo_site_id: int) -> DemoSite:
+        """Read a demo site."""
+        return repo.get_demo_site(get_session(), demo_site_id)

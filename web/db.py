@@ -1,0 +1,45 @@
+"""One SQLAlchemy session per request, closed in teardown whatever happened."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, current_app, g
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from shared.config import Settings
+from shared.jobs.publishing import JobPublisher
+
+EXTENSION = "scriptforge"
+
+
+@dataclass
+class WebState:
+    settings: Settings
+    db_engine: Engine
+    session_factory: sessionmaker[Session]
+    publisher: JobPublisher
+
+
+def state() -> WebState:
+    web_state: WebState = current_app.extensions[EXTENSION]
+    return web_state
+
+
+def get_session() -> Session:
+    if "db_session" not in g:
+        g.db_session = state().session_factory()
+    session: Session = g.db_session
+    return session
+
+
+def init_app(app: Flask, web_state: WebState) -> None:
+    app.extensions[EXTENSION] = web_state
+
+    @app.teardown_appcontext
+    def _close_session(_exc: BaseException | None) -> None:
+        session: Session | None = g.pop("db_session", None)
+        if session is not None:
+            # Uncommitted work is rolled back: handlers commit explicitly on success.
+            session.close()

@@ -1,0 +1,124 @@
+"""One-command demo: start the service, submit a real job over HTTP, poll it, print the script.
+
+    python -m web.demo [--sample samples/harbor-coffee.json] [--style sales] [--port 0]
+
+With no DATABASE_URL / REDIS_URL / LLM key in the environment this is the embedded mode of
+§2.1: SQLite under ./var, an in-process worker, and the offline script engine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from werkzeug.serving import make_server
+
+from web.app import create_app
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sample", type=Path, default=SAMPLES / "harbor-coffee.json")
+    parser.add_argument("--style", default="professional",
+                        choices=["professional", "casual", "technical", "sales"])
+    parser.add_argument("--duration", type=int, default=90)
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--timeout", type=float, default=300.0)
+    args = parser.parse_args(argv)
+
+    sample = json.loads(args.sample.read_text())
+    app = create_app()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # keep the demo's output readable
+    server = make_server("127.0.0.1", args.port, app, threaded=True)
+    base = f"http://127.0.0.1:{server.server_port}"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    print(f"service up at {base} (API docs: {base}/api/docs)")
+    try:
+        return _drive(base, sample, args)
+    finally:
+        server.shutdown()
+
+
+def _drive(base: str, sample: dict[str, Any], args: argparse.Namespace) -> int:
+    lead = _call("POST", f"{base}/api/v1/leads", sample["lead"])
+    print(f"lead {lead['id']}: {lead['company_name']} (deal value ${lead['value']:,.0f})")
+    site = _call("POST", f"{base}/api/v1/demo-sites",
+                 {"lead_id": lead["id"], **sample["demo_site"]})
+    improvements = site["improvement_plan"].get("improvements", [])
+    print(f"demo site {site['id']}: {site['url']} with {len(improvements)} improvements")
+
+    job = _call("POST", f"{base}/api/v1/video-scripts/generate", {
+        "demo_site_id": site["id"], "style": args.style, "max_duration_seconds": args.duration,
+    })
+    print(f"job {job['id']} accepted (202); polling {job['links']['self']}")
+    job = _poll(base, job, args.timeout)
+    if job["status"] != "succeeded":
+        print(f"job {job['status']}: {job['error']}", file=sys.stderr)
+        return 1
+    script = _call("GET", f"{base}{job['links']['result']}")
+    _print_script(script)
+    return 0
+
+
+def _poll(base: str, job: dict[str, Any], timeout: float) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    last = None
+    while job["status"] in {"queued", "running"}:
+        if time.monotonic() > deadline:
+            raise SystemExit(f"job {job['id']} still {job['status']} after {timeout:.0f}s")
+        state = (job["status"], job["progress"])
+        if state != last:
+            bar = "#" * (job["progress"] // 5)
+            print(f"  [{bar:<20}] {job['progress']:3d}% {job['status']}")
+            last = state
+        time.sleep(0.2)
+        job = _call("GET", f"{base}{job['links']['self']}")
+    print(f"  [{'#' * 20}] 100% {job['status']} after {job['attempts']} attempt(s)")
+    return job
+
+
+def _print_script(script: dict[str, Any]) -> None:
+    print()
+    print(f"=== script {script['id']} v{script['version']} · {script['script_style']} · "
+          f"{script['total_duration_seconds']}s of {script['max_duration_seconds']}s ===")
+    print(f"audience: {script['target_audience']}")
+    for index, section in enumerate(script["sections"]):
+        print(f"\n[{index}] {section['title']} ({section['scene_type']}, "
+              f"{section['duration_seconds']}s)")
+        print(f"    {section['content']}")
+        if section["visual_cues"]:
+            print(f"    on screen: {'; '.join(section['visual_cues'])}")
+    print()
+    print(f"model: {script['ai_model_used']} (tier {script['ai_tier'] or 'n/a'}), "
+          f"fallback: {script['fallback_used']}")
+    print(f"cost: ${script['ai_cost']:.6f} for {script['prompt_tokens']} prompt + "
+          f"{script['completion_tokens']} completion tokens, "
+          f"{script['generation_time_seconds']:.2f}s to generate")
+    warnings = script["validation_warnings"]
+    print(f"timing warnings: {warnings if warnings else 'none'}")
+
+
+def _call(method: str, url: str, body: dict[str, Any] | None = None) -> Any:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method,  # noqa: S310 - http only
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback
+            return json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        detail = error.read().decode(errors="replace")
+        raise SystemExit(f"{method} {url} -> {error.code}: {detail}") from None
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,63 @@
+"""Job payloads (§4) and the generate request (§6)."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import validate
+
+from shared.db.models import Job, JobKind, JobStatus
+from shared.script.types import Style
+from web.schemas.base import PaginationSchema, StrictSchema
+
+
+class GenerateRequestSchema(StrictSchema):
+    demo_site_id = ma.fields.Integer(required=True, strict=True)
+    lead_id = ma.fields.Integer(strict=True, metadata={"description": "Must be the site's lead."})
+    style = ma.fields.String(
+        load_default=Style.PROFESSIONAL.value, validate=validate.OneOf([s.value for s in Style])
+    )
+    max_duration_seconds = ma.fields.Integer(
+        load_default=120, strict=True, validate=validate.Range(min=30, max=300)
+    )
+    include_intro = ma.fields.Boolean(load_default=True)
+    include_cta = ma.fields.Boolean(load_default=True)
+    custom_instructions = ma.fields.String(
+        allow_none=True, validate=validate.Length(max=2000),
+        metadata={"description": "Tone or emphasis wishes; treated as untrusted data."},
+    )
+    model = ma.fields.String(
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "Explicit model; only when LLM_ALLOW_MODEL_OVERRIDE is set."},
+    )
+    voiceover = ma.fields.Boolean(load_default=True)
+
+
+class JobSchema(ma.Schema):
+    id = ma.fields.UUID()
+    kind = ma.fields.Enum(JobKind, by_value=True)
+    status = ma.fields.Enum(JobStatus, by_value=True)
+    created_at = ma.fields.DateTime()
+    started_at = ma.fields.DateTime(allow_none=True)
+    finished_at = ma.fields.DateTime(allow_none=True)
+    attempts = ma.fields.Integer()
+    progress = ma.fields.Integer()
+    params = ma.fields.Dict()
+    result = ma.fields.Dict(allow_none=True)
+    error = ma.fields.Dict(allow_none=True)
+    links = ma.fields.Method("_links")
+
+    def _links(self, job: Job) -> dict[str, str]:
+        links = {"self": f"/api/v1/jobs/{job.id}"}
+        result = job.result or {}
+        if "script_id" in result:
+            links["result"] = f"/api/v1/video-scripts/{result['script_id']}"
+        elif "voiceover_id" in result and "script_id" in job.params:
+            links["result"] = f"/api/v1/video-scripts/{job.params['script_id']}/voiceover"
+        elif "batch_id" in result:
+            links["result"] = f"/api/v1/batches/{result['batch_id']}"
+        return links
+
+
+class JobListQuerySchema(PaginationSchema):
+    status = ma.fields.Enum(JobStatus, by_value=True)
+    kind = ma.fields.Enum(JobKind, by_value=True)

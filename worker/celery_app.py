@@ -1,0 +1,71 @@
+"""The Celery app: configuration only, from the same environment as every other process.
+
+Delivery policy (§4): acks_late + reject_on_worker_lost so a killed worker's message is
+redelivered; prefetch 1 so a worker never sits on messages it is not running; the task
+time limit sits below the broker's visibility timeout (checked by Settings) so a healthy
+task is never delivered twice. The scripts queue mostly waits on LLM HTTP calls, so the
+default pool is threads with high concurrency; the threads pool does not enforce Celery
+time limits, which is why the script engine enforces its own deadline.
+"""
+
+from __future__ import annotations
+
+from celery import Celery
+from celery.schedules import crontab
+
+from shared.config import ConfigError, load_settings
+from shared.tasknames import (
+    NIGHTLY_BATCH,
+    RUN_SCRIPT_JOB,
+    RUN_VOICEOVER_JOB,
+    SCRIPTS_QUEUE,
+    SWEEP_STUCK_JOBS,
+    VOICEOVER_QUEUE,
+)
+
+settings = load_settings()
+if not settings.redis_url:
+    raise ConfigError("REDIS_URL: required for Celery workers and beat (e.g. redis://localhost:6379/0)")
+
+app = Celery("scriptforge", broker=settings.redis_url, include=["worker.tasks"])
+app.conf.update(
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    task_ignore_result=True,
+    task_time_limit=settings.task_time_limit_seconds,
+    task_soft_time_limit=max(settings.task_time_limit_seconds - 15, 5),
+    broker_transport_options={
+        "visibility_timeout": settings.broker_visibility_timeout_seconds,
+        # Each pool thread may hold a connection while acking; kombu's default cap is too
+        # low for 32+ threads and shows up as failed acks.
+        "max_connections": settings.broker_max_connections,
+    },
+    broker_pool_limit=settings.broker_max_connections,
+    broker_connection_retry_on_startup=True,
+    worker_pool="threads",
+    worker_concurrency=settings.worker_concurrency,
+    worker_hijack_root_logger=False,
+    worker_cancel_long_running_tasks_on_connection_loss=False,
+    task_default_queue=SCRIPTS_QUEUE,
+    task_routes={
+        RUN_SCRIPT_JOB: {"queue": SCRIPTS_QUEUE},
+        RUN_VOICEOVER_JOB: {"queue": VOICEOVER_QUEUE},
+        SWEEP_STUCK_JOBS: {"queue": SCRIPTS_QUEUE},
+        NIGHTLY_BATCH: {"queue": SCRIPTS_QUEUE},
+    },
+    timezone="UTC",
+    enable_utc=True,
+    beat_schedule={
+        "sweep-stuck-jobs": {
+            "task": SWEEP_STUCK_JOBS,
+            "schedule": float(settings.sweeper_interval_seconds),
+        },
+    },
+)
+
+
+def nightly_crontab() -> crontab:
+    minute, hour, day_of_month, month_of_year, day_of_week = settings.nightly_batch_cron.split()
+    return crontab(minute=minute, hour=hour, day_of_month=day_of_month,
+                   month_of_year=month_of_year, day_of_week=day_of_week)

@@ -1,0 +1,62 @@
+"""Thin Celery tasks: each re-fetches by id and delegates to ``shared``."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from typing import Any
+
+from celery.signals import worker_process_init
+
+from shared.db.models import JobKind
+from shared.jobs.runner import run_job
+from shared.jobs.runtime import Runtime, build_runtime
+from shared.jobs.sweeper import sweep_stuck_jobs
+from shared.logging import configure_logging
+from shared.tasknames import RUN_SCRIPT_JOB, RUN_VOICEOVER_JOB, SWEEP_STUCK_JOBS, TASK_FOR_KIND
+from worker.celery_app import app, settings
+
+_runtime: Runtime | None = None
+_runtime_lock = threading.Lock()
+
+
+class CeleryTaskPublisher:
+    """Publishes follow-up jobs (chained voiceovers, sweeper re-publishes) from a worker."""
+
+    def publish(self, job_id: uuid.UUID, kind: JobKind) -> None:
+        task_name, queue = TASK_FOR_KIND[kind]
+        app.send_task(task_name, args=[str(job_id)], queue=queue)
+
+
+def runtime() -> Runtime:
+    """Build the runtime on first use, in the process (and after the fork) that uses it."""
+    global _runtime
+    if _runtime is None:
+        with _runtime_lock:
+            if _runtime is None:
+                configure_logging(settings)
+                _runtime = build_runtime(settings, CeleryTaskPublisher())
+    return _runtime
+
+
+@worker_process_init.connect
+def _dispose_inherited_engine(**_kwargs: Any) -> None:
+    # A forked child must not reuse the parent's pooled connections (shared sockets).
+    if _runtime is not None:
+        _runtime.db_engine.dispose(close=False)
+
+
+@app.task(name=RUN_SCRIPT_JOB, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def run_script_job(job_id: str) -> None:
+    run_job(runtime(), job_id)
+
+
+@app.task(name=RUN_VOICEOVER_JOB, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def run_voiceover_job(job_id: str) -> None:
+    run_job(runtime(), job_id)
+
+
+@app.task(name=SWEEP_STUCK_JOBS, ignore_result=True)
+def sweep() -> dict[str, int]:
+    report = sweep_stuck_jobs(runtime())
+    return {"republished": report.republished, "abandoned": report.abandoned}
