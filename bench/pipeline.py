@@ -95,6 +95,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=64, help="threads per worker")
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--submitters", type=int, default=16)
+    parser.add_argument("--rate", type=float, default=0.0,
+                        help="submit at this many jobs/s (open loop); 0 = as fast as possible")
     parser.add_argument("--timeout", type=float, default=900)
     args = parser.parse_args()
 
@@ -149,10 +151,15 @@ def main() -> None:
         })
         styles = ["professional", "casual", "technical", "sales"]
         started = time.monotonic()
+        def submit(index: int) -> None:
+            if args.rate > 0:  # open loop: job i is due at i / rate, whatever came before
+                time.sleep(max(0.0, started + index / args.rate - time.monotonic()))
+            call("POST", f"{base}/api/v1/video-scripts/generate", {
+                "demo_site_id": site["id"], "style": styles[index % 4], "voiceover": False,
+            })
+
         with ThreadPoolExecutor(args.submitters) as pool:
-            list(pool.map(lambda i: call("POST", f"{base}/api/v1/video-scripts/generate", {
-                "demo_site_id": site["id"], "style": styles[i % 4], "voiceover": False,
-            }), range(args.jobs)))
+            list(pool.map(submit, range(args.jobs)))
         submitted = time.monotonic() - started
         engine = create_engine(BENCH_URL)
         deadline = time.monotonic() + args.timeout
@@ -196,7 +203,7 @@ def report(connection: Any, args: argparse.Namespace, submitted: float) -> None:
     throughput = len(jobs) / span
     slots = args.workers * args.concurrency
     ideal = slots / args.latency if args.latency > 0 else float("inf")
-    print(f"jobs={len(jobs)} failed={failed} latency={args.latency}s "
+    print(f"jobs={len(jobs)} failed={failed} latency={args.latency}s rate={args.rate or 'max'} "
           f"workers={args.workers}x{args.concurrency} threads, web={args.web_workers} gunicorn")
     print(f"submit: {len(jobs) / submitted:.1f} req/s over HTTP")
     print(f"throughput: {throughput:.2f} jobs/s = {throughput * 60:.0f} jobs/min"

@@ -47,6 +47,11 @@ class Settings(BaseSettings):
         default="",
         description="Celery broker URL. Empty: jobs run on an in-process worker (embedded).",
     )
+    db_pool_size: int = Field(
+        default=10, ge=1, le=200,
+        description="Connections kept per process; tasks hold one only while they touch the DB.",
+    )
+    db_max_overflow: int = Field(default=20, ge=0, le=500)
     var_dir: Path = Field(default=Path("var"), description="Where embedded mode keeps files.")
     storage_dir: Path = Field(
         default=Path("var/audio"), description="Where voiceover audio files are written."

@@ -63,7 +63,8 @@ def _build_state(app: Flask, settings: Settings, publisher: JobPublisher | None)
         from web.publisher import CeleryPublisher  # only production needs the broker client
 
         publisher = CeleryPublisher(settings)
-    engine = make_engine(settings.resolved_database_url)
+    engine = make_engine(settings.resolved_database_url, pool_size=settings.db_pool_size,
+                         max_overflow=settings.db_max_overflow)
     factory = make_session_factory(engine)
     install_publisher(factory, publisher)
     return db.WebState(settings, engine, factory, publisher)

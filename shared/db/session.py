@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
 
-def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
+def make_engine(
+    url: str, *, pool_size: int = 10, max_overflow: int = 20, echo: bool = False
+) -> Engine:
     """Create an engine tuned for the dialect.
 
     SQLite (embedded mode) is shared by the web threads and the in-process worker threads,
@@ -37,7 +39,7 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
         echo=echo,
         pool_pre_ping=True,
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=max_overflow,
         pool_recycle=1800,
     )
 

@@ -43,7 +43,9 @@ def build_runtime(
     settings: Settings, publisher: JobPublisher, *, db_engine: Engine | None = None
 ) -> Runtime:
     engine = db_engine or make_engine(
-        settings.resolved_database_url, pool_size=min(settings.worker_concurrency, 50)
+        settings.resolved_database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
     )
     factory = make_session_factory(engine)
     install_publisher(factory, publisher)
