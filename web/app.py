@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import atexit
 
+import redis
 from flask import Flask
 
 from shared.config import Settings, load_settings
@@ -18,12 +19,17 @@ from shared.jobs.publishing import JobPublisher, install_publisher
 from shared.jobs.runtime import build_runtime
 from shared.logging import configure_logging
 from web import db
-from web.blueprints import health, jobs, leads, video_scripts
+from web.blueprints import batches, health, jobs, leads, video_scripts, voiceovers
 from web.errors import ScriptforgeApi, register_domain_error_handlers
 
 
-def create_app(settings: Settings | None = None, *, publisher: JobPublisher | None = None
-               ) -> Flask:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    publisher: JobPublisher | None = None,
+    redis_client: redis.Redis | None = None,
+) -> Flask:
+    """Build the app. ``publisher`` and ``redis_client`` replace the broker in tests."""
     settings = settings or load_settings()
     configure_logging(settings)
     app = Flask(__name__)
@@ -38,17 +44,21 @@ def create_app(settings: Settings | None = None, *, publisher: JobPublisher | No
         MAX_CONTENT_LENGTH=settings.max_content_length,
         JSON_SORT_KEYS=False,
     )
-    db.init_app(app, _build_state(app, settings, publisher))
+    db.init_app(app, _build_state(app, settings, publisher, redis_client))
 
     api = ScriptforgeApi(app)
     register_domain_error_handlers(app, api)
-    for blueprint in (leads.leads_blp, leads.demo_sites_blp, video_scripts.blp, jobs.blp):
+    for blueprint in (leads.leads_blp, leads.demo_sites_blp, video_scripts.blp, jobs.blp,
+                      voiceovers.blp, batches.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(health.blp)
     return app
 
 
-def _build_state(app: Flask, settings: Settings, publisher: JobPublisher | None) -> db.WebState:
+def _build_state(
+    app: Flask, settings: Settings, publisher: JobPublisher | None,
+    redis_client: redis.Redis | None,
+) -> db.WebState:
     if settings.embedded_database:
         # Zero-services mode: the SQLite file is created and migrated on first start.
         upgrade_to_head(settings.resolved_database_url)
@@ -67,4 +77,9 @@ def _build_state(app: Flask, settings: Settings, publisher: JobPublisher | None)
                          max_overflow=settings.db_max_overflow)
     factory = make_session_factory(engine)
     install_publisher(factory, publisher)
-    return db.WebState(settings, engine, factory, publisher)
+    if redis_client is None and settings.redis_url:
+        redis_client = redis.Redis.from_url(
+            settings.redis_url, socket_connect_timeout=2, socket_timeout=2
+        )
+    ping = redis_client.ping if redis_client is not None else None
+    return db.WebState(settings, engine, factory, publisher, ping_broker=ping)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Flask, current_app, g
@@ -20,6 +21,8 @@ class WebState:
     db_engine: Engine
     session_factory: sessionmaker[Session]
     publisher: JobPublisher
+    # Raises when the broker cannot be reached; None in embedded mode (no broker).
+    ping_broker: Callable[[], object] | None = None
 
 
 def state() -> WebState:

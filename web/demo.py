@@ -43,13 +43,15 @@ def main(argv: list[str] | None = None) -> int:
     base = f"http://127.0.0.1:{server.server_port}"
     threading.Thread(target=server.serve_forever, daemon=True).start()
     print(f"service up at {base} (API docs: {base}/api/docs)")
+    storage_dir = app.extensions["scriptforge"].settings.storage_dir
     try:
-        return _drive(base, sample, args)
+        return _drive(base, sample, args, storage_dir)
     finally:
         server.shutdown()
 
 
-def _drive(base: str, sample: dict[str, Any], args: argparse.Namespace) -> int:
+def _drive(base: str, sample: dict[str, Any], args: argparse.Namespace, storage_dir: Path
+           ) -> int:
     lead = _call("POST", f"{base}/api/v1/leads", sample["lead"])
     print(f"lead {lead['id']}: {lead['company_name']} (deal value ${lead['value']:,.0f})")
     site = _call("POST", f"{base}/api/v1/demo-sites",
@@ -67,7 +69,30 @@ def _drive(base: str, sample: dict[str, Any], args: argparse.Namespace) -> int:
         return 1
     script = _call("GET", f"{base}{job['links']['result']}")
     _print_script(script)
+    _report_voiceover(base, script["id"], storage_dir, args.timeout)
     return 0
+
+
+def _report_voiceover(base: str, script_id: int, storage_dir: Path, timeout: float) -> None:
+    """Wait for the voiceover chained off the script and compare its length with the plan."""
+    voiceover_jobs = [job for job in _call("GET", f"{base}/api/v1/jobs?kind=voiceover")
+                      if job["params"].get("script_id") == script_id]
+    if not voiceover_jobs:
+        return
+    print("\nvoiceover (chained off the script):")
+    job = _poll(base, voiceover_jobs[0], timeout)
+    if job["status"] != "succeeded":
+        print(f"voiceover failed: {job['error']['message']}")
+        return
+    manifest = _call("GET", f"{base}/api/v1/video-scripts/{script_id}/voiceover")
+    for section in manifest["sections"]:
+        print(f"  section {section['index']}: planned {section['planned_seconds']:.0f}s, "
+              f"measured {section['measured_seconds']:.1f}s")
+    full = storage_dir / str(script_id) / str(manifest["id"]) / "full.wav"
+    print(f"full track: {full.resolve()} (also {base}{manifest['audio_url']})")
+    print(f"measured {manifest['total_measured_seconds']:.1f}s against "
+          f"{manifest['total_planned_seconds']:.0f}s planned "
+          f"({manifest['timing_error_pct']:+.1f}%), engine {manifest['engine']}")
 
 
 def _poll(base: str, job: dict[str, Any], timeout: float) -> dict[str, Any]:

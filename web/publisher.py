@@ -31,7 +31,3 @@ class CeleryPublisher:
         # retry=False: a request thread must not hang on a broker that is down; the job row
         # is committed and the sweeper re-publishes it.
         self._celery.send_task(task_name, args=[str(job_id)], queue=queue, retry=False)
-
-    def ping(self) -> None:
-        with self._celery.connection_for_write() as connection:
-            connection.ensure_connection(max_retries=1, timeout=2)

@@ -23,6 +23,14 @@ from shared.tasknames import (
     VOICEOVER_QUEUE,
 )
 
+
+def nightly_crontab(expression: str) -> crontab:
+    """A five-field crontab in the usual order (Celery's own argument order differs)."""
+    minute, hour, day_of_month, month_of_year, day_of_week = expression.split()
+    return crontab(minute=minute, hour=hour, day_of_month=day_of_month,
+                   month_of_year=month_of_year, day_of_week=day_of_week)
+
+
 settings = load_settings()
 if not settings.redis_url:
     raise ConfigError("REDIS_URL: required for Celery workers and beat (e.g. redis://localhost:6379/0)")
@@ -61,11 +69,9 @@ app.conf.update(
             "task": SWEEP_STUCK_JOBS,
             "schedule": float(settings.sweeper_interval_seconds),
         },
+        "nightly-new-leads-batch": {
+            "task": NIGHTLY_BATCH,
+            "schedule": nightly_crontab(settings.nightly_batch_cron),
+        },
     },
 )
-
-
-def nightly_crontab() -> crontab:
-    minute, hour, day_of_month, month_of_year, day_of_week = settings.nightly_batch_cron.split()
-    return crontab(minute=minute, hour=hour, day_of_month=day_of_month,
-                   month_of_year=month_of_year, day_of_week=day_of_week)

@@ -9,11 +9,18 @@ from typing import Any
 from celery.signals import worker_process_init
 
 from shared.db.models import JobKind
+from shared.jobs.batch import start_nightly_batch
 from shared.jobs.runner import run_job
 from shared.jobs.runtime import Runtime, build_runtime
 from shared.jobs.sweeper import sweep_stuck_jobs
 from shared.logging import configure_logging
-from shared.tasknames import RUN_SCRIPT_JOB, RUN_VOICEOVER_JOB, SWEEP_STUCK_JOBS, TASK_FOR_KIND
+from shared.tasknames import (
+    NIGHTLY_BATCH,
+    RUN_SCRIPT_JOB,
+    RUN_VOICEOVER_JOB,
+    SWEEP_STUCK_JOBS,
+    TASK_FOR_KIND,
+)
 from worker.celery_app import app, settings
 
 _runtime: Runtime | None = None
@@ -54,6 +61,13 @@ def run_script_job(job_id: str) -> None:
 @app.task(name=RUN_VOICEOVER_JOB, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def run_voiceover_job(job_id: str) -> None:
     run_job(runtime(), job_id)
+
+
+@app.task(name=NIGHTLY_BATCH, ignore_result=True)
+def nightly_batch() -> str | None:
+    """Start tonight's batch; a second call the same night (or a second beat) is a no-op."""
+    job_id = start_nightly_batch(runtime())
+    return str(job_id) if job_id else None
 
 
 @app.task(name=SWEEP_STUCK_JOBS, ignore_result=True)

@@ -106,6 +106,40 @@ class DemoSite(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
+class BatchStatus(StrEnum):
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class Batch(Base):
+    """One run of the new-leads batch (§8), nightly or on demand.
+
+    ``batch_key`` is unique: the nightly run's key is its date, so a second beat (or a
+    second run the same night) cannot create a second batch.
+    """
+
+    __tablename__ = "batches"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    batch_key: Mapped[str] = mapped_column(String(100), unique=True)
+    trigger: Mapped[str] = mapped_column(String(16))
+    status: Mapped[BatchStatus] = mapped_column(
+        checked_enum(BatchStatus, "batch_status"), default=BatchStatus.RUNNING, index=True
+    )
+    # Demo sites created at or after this moment are candidates (None: all of them).
+    since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    found: Mapped[int] = mapped_column(Integer, default=0)
+    enqueued: Mapped[int] = mapped_column(Integer, default=0)
+    succeeded: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    # True once every candidate has been enqueued: only then can the batch finish.
+    enqueue_complete: Mapped[bool] = mapped_column(Boolean, default=False)
+    error: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class Job(Base):
     """A unit of asynchronous work; created (and committed) before anything is published."""
 
@@ -129,6 +163,14 @@ class Job(Base):
     dedupe_key: Mapped[str | None] = mapped_column(String(255), unique=True)
     parent_job_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("jobs.id", ondelete="SET NULL"), index=True
+    )
+    # Set on generation jobs so the nightly batch can skip sites that already have one open.
+    demo_site_id: Mapped[int | None] = mapped_column(
+        ForeignKey("demo_sites.id", ondelete="SET NULL"), index=True
+    )
+    # The batch that enqueued this job; its outcome updates the batch's counters.
+    batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("batches.id", ondelete="SET NULL"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -277,3 +319,36 @@ class ScriptApproval(Base):
     approved_by: Mapped[str] = mapped_column(String(255))
     notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class Voiceover(Base):
+    """A voiced script (§7): per-section and full-track WAVs plus planned vs measured timing.
+
+    Rows go with their script on hard delete (the audio files are removed after commit).
+    """
+
+    __tablename__ = "voiceovers"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    script_id: Mapped[int] = mapped_column(
+        ForeignKey("video_scripts.id", ondelete="CASCADE"), index=True
+    )
+    # One voiceover per job: a redelivered or retried job reuses its row.
+    job_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("jobs.id", ondelete="SET NULL"), unique=True
+    )
+    status: Mapped[VoiceoverStatus] = mapped_column(
+        checked_enum(VoiceoverStatus, "voiceover_row_status"), default=VoiceoverStatus.QUEUED
+    )
+    engine: Mapped[str] = mapped_column(String(50))
+    voice: Mapped[str] = mapped_column(String(100))
+    # [{"index", "path", "planned_seconds", "measured_seconds"}], paths relative to storage.
+    sections: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    full_path: Mapped[str | None] = mapped_column(String(1024))
+    total_planned_seconds: Mapped[float | None] = mapped_column()
+    total_measured_seconds: Mapped[float | None] = mapped_column()
+    full_track_seconds: Mapped[float | None] = mapped_column()
+    timing_error_pct: Mapped[float | None] = mapped_column()
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -14,6 +14,7 @@ from shared.jobs import store
 from shared.jobs.publishing import publish_after_commit
 from shared.jobs.runtime import Runtime
 from shared.jobs.store import Claim, JobFailedError, StaleAttemptError
+from shared.jobs.voiceover import enqueue_voiceover
 from shared.repositories.leads import engine_inputs, get_demo_site
 from shared.repositories.ledger import record_llm_calls
 from shared.repositories.scripts import add_generated_script
@@ -35,7 +36,11 @@ class GenerateParams(BaseModel):
 
 
 def submit_generation(
-    session: Session, request: dict[str, Any], *, dedupe_key: str | None = None
+    session: Session,
+    request: dict[str, Any],
+    *,
+    dedupe_key: str | None = None,
+    batch_id: int | None = None,
 ) -> Job:
     """Validate a generate request and create its job; published after the caller commits.
 
@@ -50,7 +55,8 @@ def submit_generation(
         )
     params = params.model_copy(update={"lead_id": site.lead_id})
     job = store.create_job(
-        session, kind=JobKind.GENERATE_SCRIPT, params=params.to_json(), dedupe_key=dedupe_key
+        session, kind=JobKind.GENERATE_SCRIPT, params=params.to_json(), dedupe_key=dedupe_key,
+        demo_site_id=site.id, batch_id=batch_id,
     )
     publish_after_commit(session, job)
     return job
@@ -108,6 +114,8 @@ def run_generation(runtime: Runtime, claim: Claim, job: Job) -> None:
                 script_id=script.id, style=params.options.style,
             )
             store.complete_job(session, claim, result={"script_id": script.id})
+            if params.voiceover:
+                enqueue_voiceover(session, script, parent_job_id=job.id)
     except IntegrityError as exc:
         # Another attempt of this job already stored its script: this one is a duplicate.
         raise StaleAttemptError(str(job.id)) from exc

@@ -20,6 +20,7 @@ from shared.jobs import store
 from shared.jobs.publishing import publish_after_commit
 from shared.jobs.runtime import Runtime
 from shared.jobs.store import Claim, JobFailedError, StaleAttemptError
+from shared.jobs.voiceover import enqueue_voiceover
 from shared.repositories.leads import engine_inputs
 from shared.repositories.ledger import record_llm_calls
 from shared.repositories.scripts import (
@@ -125,3 +126,5 @@ def _store_version(
         record_llm_calls(session, calls=generated.calls, job_id=job.id, attempt=claim.attempt,
                          script_id=new.id, style=options.style)
         store.complete_job(session, claim, result={"script_id": new.id})
+        if params.voiceover:
+            enqueue_voiceover(session, new, parent_job_id=job.id)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from shared.db.models import Job, JobKind, JobStatus
 from shared.db.types import utcnow
+from shared.jobs.batch_progress import count_batch_outcome
 
 
 class StaleAttemptError(Exception):
@@ -39,6 +40,8 @@ def create_job(
     params: dict[str, Any],
     dedupe_key: str | None = None,
     parent_job_id: uuid.UUID | None = None,
+    demo_site_id: int | None = None,
+    batch_id: int | None = None,
 ) -> Job:
     job = Job(
         id=uuid.uuid4(),
@@ -47,6 +50,8 @@ def create_job(
         params=params,
         dedupe_key=dedupe_key,
         parent_job_id=parent_job_id,
+        demo_site_id=demo_site_id,
+        batch_id=batch_id,
         attempts=0,
         progress=0,
         created_at=utcnow(),
@@ -124,7 +129,7 @@ def _finish(
     session: Session, claim: Claim, *, status: JobStatus, values: dict[str, Any]
 ) -> None:
     now = utcnow()
-    result = session.execute(
+    finished = session.execute(
         update(Job)
         .where(
             Job.id == claim.job_id,
@@ -132,10 +137,13 @@ def _finish(
             Job.attempts == claim.attempt,
         )
         .values(status=status, finished_at=now, lease_expires_at=None, updated_at=now, **values)
+        .returning(Job.batch_id)
         .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    ).one_or_none()
+    if finished is None:
         raise StaleAttemptError(f"job {claim.job_id} attempt {claim.attempt} is no longer current")
+    if finished.batch_id is not None:
+        count_batch_outcome(session, finished.batch_id, succeeded=status == JobStatus.SUCCEEDED)
 
 
 def complete_job(session: Session, claim: Claim, *, result: dict[str, Any]) -> None:
@@ -174,9 +182,14 @@ def fail_abandoned_job(session: Session, job_id: uuid.UUID, *, message: str) -> 
             updated_at=now,
             error={"type": "abandoned", "message": message},
         )
+        .returning(Job.batch_id)
         .execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    ).one_or_none()
+    if result is None:
+        return False
+    if result.batch_id is not None:
+        count_batch_outcome(session, result.batch_id, succeeded=False)
+    return True
 
 
 def stuck_jobs(

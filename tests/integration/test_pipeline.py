@@ -161,3 +161,30 @@ def test_job_whose_demo_site_vanished_fails_with_a_message(
     assert finished["error"]["type"] == "demo_site_not_found"
     assert "987654" in finished["error"]["message"]
     assert _rows(postgres_url, VideoScript, VideoScript.job_id == uuid.UUID(job["id"])) == []
+
+
+def test_voiceover_runs_on_its_own_queue_and_worker(
+    make_stack: Callable[..., Stack], postgres_url: str
+) -> None:
+    stack = make_stack()
+    stack.start_worker(queues="scripts", name="scripts")
+    site_id = _lead_and_site(stack, value=100)
+    _, job, _ = stack.call("POST", "/api/v1/video-scripts/generate",
+                           {"demo_site_id": site_id, "max_duration_seconds": 30})
+    script_id = stack.wait_for_job(job["id"])["result"]["script_id"]
+    voiceover_job = _rows(postgres_url, Job, Job.kind == JobKind.VOICEOVER)[0]
+    time.sleep(1.0)
+    # No voiceover worker yet: the scripts worker must not have taken it.
+    assert _rows(postgres_url, Job, Job.id == voiceover_job.id)[0].status == "queued"
+
+    stack.start_worker(queues="voiceover", name="voiceover", concurrency=2)
+    done = stack.wait_for_job(str(voiceover_job.id), timeout=120)
+    if done["status"] == "failed":  # no espeak-ng on this machine: the message says so
+        assert "espeak-ng" in done["error"]["message"]
+        return
+    status, manifest, _ = stack.call("GET", f"/api/v1/video-scripts/{script_id}/voiceover")
+    assert status == 200
+    assert manifest["status"] == "ready"
+    scripts_log, voiceover_log = (path.read_text() for path in stack.logs)
+    assert "run_voiceover_job[" in voiceover_log  # "Task …run_voiceover_job[id] received"
+    assert "run_voiceover_job[" not in scripts_log

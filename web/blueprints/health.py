@@ -30,7 +30,7 @@ def readyz() -> tuple[dict[str, Any], int]:
     except Exception as exc:
         log.warning("readiness: database down", exc_info=True)
         checks["database"] = f"down: {type(exc).__name__}"
-    ping = getattr(state().publisher, "ping", None)
+    ping = state().ping_broker
     if ping is None:
         checks["broker"] = "embedded"
     else:

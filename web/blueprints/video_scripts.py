@@ -7,11 +7,13 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from shared.db.models import ApprovalStatus, Job, ScriptApproval, VideoScript
+from shared.db.models import ApprovalStatus, Job, ScriptApproval, VideoScript, Voiceover
 from shared.jobs.generation import submit_generation
 from shared.jobs.regeneration import submit_regeneration
+from shared.jobs.voiceover import submit_voiceover
 from shared.repositories import scripts as repo
 from shared.repositories.leads import get_demo_site
+from shared.repositories.voiceovers import latest_voiceover
 from shared.tts.storage import AudioStorage
 from web.accepted import accept_job
 from web.db import get_session, state
@@ -26,6 +28,7 @@ from web.schemas.scripts import (
     ScriptListQuerySchema,
     VideoScriptSchema,
 )
+from web.schemas.voiceovers import VoiceoverManifestSchema
 
 blp = Blueprint(
     "video_scripts", __name__, url_prefix="/api/v1/video-scripts",
@@ -143,3 +146,18 @@ class ScriptApprovalTrail(MethodView):
     def get(self, script_id: int) -> list[ScriptApproval]:
         """The script's approval audit trail, oldest decision first."""
         return repo.approval_history(get_session(), script_id)
+
+
+@blp.route("/<int:script_id>/voiceover")
+class ScriptVoiceover(MethodView):
+    @blp.response(200, VoiceoverManifestSchema)
+    @blp.alt_response(404, description="Unknown script, or never voiced.")
+    def get(self, script_id: int) -> Voiceover:
+        """The latest voiceover's manifest: audio URLs, planned vs measured seconds."""
+        return latest_voiceover(get_session(), script_id)
+
+    @blp.response(202, JobSchema, headers=_ACCEPTED_HEADERS)
+    def post(self, script_id: int) -> tuple[Job, int, dict[str, str]]:
+        """(Re)voice a script; poll the returned job."""
+        return accept_job({"script_id": script_id},
+                          lambda: submit_voiceover(get_session(), script_id))

@@ -53,8 +53,8 @@ class JobSchema(ma.Schema):
             links["result"] = f"/api/v1/video-scripts/{result['script_id']}"
         elif "voiceover_id" in result and "script_id" in job.params:
             links["result"] = f"/api/v1/video-scripts/{job.params['script_id']}/voiceover"
-        elif "batch_id" in result:
-            links["result"] = f"/api/v1/batches/{result['batch_id']}"
+        elif job.kind == JobKind.BATCH:  # the batch's progress, before and after the job ends
+            links["result"] = f"/api/v1/batches/{job.params['batch_id']}"
         return links
 
 

@@ -1,0 +1,142 @@
+"""Voiceover jobs (§7): chained off each finished script, or requested again over the API.
+
+A missing or failing TTS engine fails only the voiceover job (with a message that says
+what to install or set); the script it voices stays as it was.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shared.db.models import Job, JobKind, VideoScript, Voiceover, VoiceoverStatus
+from shared.db.types import utcnow
+from shared.errors import NotFoundError
+from shared.jobs import store
+from shared.jobs.publishing import publish_after_commit
+from shared.jobs.runtime import Runtime
+from shared.jobs.store import Claim, JobFailedError
+from shared.repositories.scripts import get_script, script_from_row
+from shared.tts.base import TTSError, TTSUnavailableError
+from shared.tts.factory import build_tts_engine
+from shared.tts.storage import AudioStorage
+from shared.tts.voiceover import VoiceoverRender, render_voiceover
+
+
+class VoiceoverParams(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    script_id: int
+
+
+def enqueue_voiceover(
+    session: Session, script: VideoScript, *, parent_job_id: uuid.UUID | None = None
+) -> Job:
+    """Create a voiceover job for ``script`` in the caller's transaction.
+
+    A chained voiceover is keyed by the job that made the script, so a redelivered
+    generation job can never chain a second one.
+    """
+    job = store.create_job(
+        session,
+        kind=JobKind.VOICEOVER,
+        params=VoiceoverParams(script_id=script.id).model_dump(mode="json"),
+        parent_job_id=parent_job_id,
+        dedupe_key=f"voiceover-after:{parent_job_id}" if parent_job_id else None,
+    )
+    script.voiceover_status = VoiceoverStatus.QUEUED
+    publish_after_commit(session, job)
+    return job
+
+
+def submit_voiceover(session: Session, script_id: int) -> Job:
+    return enqueue_voiceover(session, get_script(session, script_id))
+
+
+def run_voiceover(runtime: Runtime, claim: Claim, job: Job) -> None:
+    params = VoiceoverParams.model_validate(job.params)
+    settings = runtime.settings
+    with runtime.session() as session:
+        try:
+            row = get_script(session, params.script_id, include_deleted=True)
+        except NotFoundError:
+            raise JobFailedError(
+                "script_not_found", f"script {params.script_id} no longer exists; nothing to voice"
+            ) from None
+        script = script_from_row(row)
+        voiceover = session.scalar(select(Voiceover).where(Voiceover.job_id == job.id))
+        if voiceover is None:  # a retried attempt reuses the row (and its folder)
+            voiceover = Voiceover(
+                script_id=row.id, job_id=job.id, status=VoiceoverStatus.QUEUED,
+                engine=settings.voiceover_engine.value, voice=settings.voiceover_voice,
+                created_at=utcnow(),
+            )
+            session.add(voiceover)
+            session.flush()
+        voiceover_id = voiceover.id
+
+    storage = AudioStorage(settings.storage_dir)
+    try:
+        engine = build_tts_engine(settings)
+        render = render_voiceover(
+            script, engine=engine, storage=storage, script_id=params.script_id,
+            voiceover_id=voiceover_id,
+        )
+    except TTSUnavailableError as missing:
+        _record_failure(runtime, claim, voiceover_id, "tts_unavailable", str(missing))
+        return
+    except TTSError as failure:
+        _record_failure(runtime, claim, voiceover_id, "tts_failed", str(failure))
+        return
+
+    with runtime.session() as session:
+        stored = session.get(Voiceover, voiceover_id)
+        if stored is None:  # the script was hard-deleted while it was being voiced
+            storage.delete_voiceover(params.script_id, voiceover_id)
+            store.fail_job(session, claim, error_type="script_not_found",
+                           message=f"script {params.script_id} was deleted while being voiced")
+            return
+        _store_render(stored, render, storage)
+        script_row = session.get_one(VideoScript, params.script_id)
+        script_row.voiceover_status = VoiceoverStatus.READY
+        store.complete_job(session, claim,
+                           result={"voiceover_id": voiceover_id, "script_id": params.script_id})
+
+
+def _store_render(voiceover: Voiceover, render: VoiceoverRender, storage: AudioStorage) -> None:
+    voiceover.status = VoiceoverStatus.READY
+    voiceover.engine = render.engine
+    voiceover.voice = render.voice
+    voiceover.sections = [
+        {
+            "index": section.index,
+            "path": storage.relative_path(section.path),
+            "planned_seconds": section.planned_seconds,
+            "measured_seconds": section.measured_seconds,
+        }
+        for section in render.sections
+    ]
+    voiceover.full_path = storage.relative_path(render.full_path)
+    voiceover.total_planned_seconds = render.total_planned_seconds
+    voiceover.total_measured_seconds = render.total_measured_seconds
+    voiceover.full_track_seconds = render.full_track_seconds
+    voiceover.timing_error_pct = render.timing_error_pct
+    voiceover.error = None
+    voiceover.updated_at = utcnow()
+
+
+def _record_failure(
+    runtime: Runtime, claim: Claim, voiceover_id: int, error_type: str, message: str
+) -> None:
+    with runtime.session() as session:
+        voiceover = session.get(Voiceover, voiceover_id)
+        if voiceover is not None:
+            voiceover.status = VoiceoverStatus.FAILED
+            voiceover.error = message
+            script = session.get(VideoScript, voiceover.script_id)
+            if script is not None:
+                script.voiceover_status = VoiceoverStatus.FAILED
+        store.fail_job(session, claim, error_type=error_type, message=message)
