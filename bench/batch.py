@@ -17,36 +17,29 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import create_engine, insert
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.databases import fresh_database  # noqa: E402
 from shared.config import load_settings  # noqa: E402
-from shared.db.migrate import upgrade_to_head  # noqa: E402
 from shared.db.models import Batch, DemoSite, Lead  # noqa: E402
 from shared.db.types import utcnow  # noqa: E402
 from shared.jobs.batch import start_nightly_batch  # noqa: E402
 from shared.jobs.runner import run_job  # noqa: E402
 from tests.support.runtime import recording_runtime  # noqa: E402
 
-ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 BENCH_DB = "scriptforge_batch_bench"
-BENCH_URL = f"postgresql+psycopg://postgres@127.0.0.1:5432/{BENCH_DB}"
 PLAN = {"overall_strategy": "Faster pages and a clearer checkout",
         "improvements": [{"title": "Compress hero images", "impact": "high",
                           "metrics": {"before": "4.8s LCP", "after": "1.9s LCP"}},
                          {"title": "One-page checkout", "impact": "medium"}]}
 
 
-def seed(sites: int) -> None:
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{BENCH_DB}"'))
-    admin.dispose()
-    upgrade_to_head(BENCH_URL)
-    engine = create_engine(BENCH_URL)
+def seed(sites: int) -> str:
+    url = fresh_database(BENCH_DB)
+    engine = create_engine(url)
     now = utcnow()
     with engine.begin() as connection:
         connection.execute(insert(Lead), [
@@ -56,6 +49,7 @@ def seed(sites: int) -> None:
             {"lead_id": i + 1, "url": f"https://lead{i}.example", "improvement_plan": PLAN,
              "created_at": now} for i in range(sites)])
     engine.dispose()
+    return url
 
 
 def main() -> None:
@@ -65,10 +59,10 @@ def main() -> None:
     args = parser.parse_args()
 
     started = time.monotonic()
-    seed(args.sites)
+    bench_url = seed(args.sites)
     print(f"seeded {args.sites} leads and demo sites in {time.monotonic() - started:.1f}s")
 
-    settings = load_settings(database_url=BENCH_URL, batch_chunk_size=args.chunk,
+    settings = load_settings(database_url=bench_url, batch_chunk_size=args.chunk,
                              log_level="WARNING")
     runtime, publisher = recording_runtime(settings)
     batch_job = start_nightly_batch(runtime)

@@ -33,17 +33,15 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, func, select
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from shared.db.migrate import upgrade_to_head  # noqa: E402
+from bench.databases import fresh_database  # noqa: E402
 from shared.db.models import Job, JobStatus, LLMCall  # noqa: E402
 
-ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 BENCH_DB = "scriptforge_bench"
-BENCH_URL = f"postgresql+psycopg://postgres@127.0.0.1:5432/{BENCH_DB}"
 REDIS_URL = "redis://127.0.0.1:6379/8"
 
 
@@ -51,15 +49,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def fresh_database() -> None:
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{BENCH_DB}"'))
-    admin.dispose()
-    upgrade_to_head(BENCH_URL)
 
 
 def wait_http(url: str, timeout: float = 30) -> None:
@@ -100,14 +89,14 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=900)
     args = parser.parse_args()
 
-    fresh_database()
+    bench_url = fresh_database(BENCH_DB)
     import redis
 
     redis.Redis.from_url(REDIS_URL).flushdb()
     llm_port, web_port = free_port(), free_port()
     env = {
         **os.environ,
-        "DATABASE_URL": BENCH_URL,
+        "DATABASE_URL": bench_url,
         "REDIS_URL": REDIS_URL,
         "LLM_BASE_URL": f"http://127.0.0.1:{llm_port}/v1",
         "LLM_API_KEY": "bench",
@@ -161,7 +150,7 @@ def main() -> None:
         with ThreadPoolExecutor(args.submitters) as pool:
             list(pool.map(submit, range(args.jobs)))
         submitted = time.monotonic() - started
-        engine = create_engine(BENCH_URL)
+        engine = create_engine(bench_url)
         deadline = time.monotonic() + args.timeout
         with engine.connect() as connection:
             while True:

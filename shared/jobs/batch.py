@@ -32,13 +32,13 @@ from shared.db.models import (
     VideoScript,
 )
 from shared.db.types import utcnow
-from shared.errors import NotFoundError
 from shared.jobs import store
 from shared.jobs.batch_progress import finish_batch_if_done
 from shared.jobs.generation import submit_generation
 from shared.jobs.publishing import publish_after_commit
 from shared.jobs.runtime import Runtime
 from shared.jobs.store import Claim, JobFailedError
+from shared.repositories.common import get_or_raise
 
 log = logging.getLogger(__name__)
 
@@ -91,10 +91,7 @@ def submit_manual_batch(session: Session) -> Job:
 
 
 def get_batch(session: Session, batch_id: int) -> Batch:
-    batch = session.get(Batch, batch_id)
-    if batch is None:
-        raise NotFoundError("batch", batch_id)
-    return batch
+    return get_or_raise(session, Batch, batch_id, "batch")
 
 
 def candidate_sites(

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from shared.db.models import DemoSite, Lead
 from shared.db.types import utcnow
-from shared.errors import NotFoundError
+from shared.repositories.common import get_or_raise
 from shared.script.types import DemoSiteInfo, ImprovementPlan, LeadInfo
 
 
@@ -39,10 +39,7 @@ def create_lead(
 
 
 def get_lead(session: Session, lead_id: int) -> Lead:
-    lead = session.get(Lead, lead_id)
-    if lead is None:
-        raise NotFoundError("lead", lead_id)
-    return lead
+    return get_or_raise(session, Lead, lead_id, "lead")
 
 
 def list_leads(session: Session, *, limit: int, offset: int) -> tuple[list[Lead], int]:
@@ -70,10 +67,7 @@ def create_demo_site(
 
 
 def get_demo_site(session: Session, demo_site_id: int) -> DemoSite:
-    site = session.get(DemoSite, demo_site_id)
-    if site is None:
-        raise NotFoundError("demo site", demo_site_id)
-    return site
+    return get_or_raise(session, DemoSite, demo_site_id, "demo site")
 
 
 def lead_info(lead: Lead) -> LeadInfo:
