@@ -35,6 +35,9 @@ _UNIT_TAILS = {"per", "a", "an", "each", "every"}
 _CURRENCIES = {"$": "dollars", "€": "euros", "£": "pounds"}
 _PROJECTION = {"projected", "estimated", "expected", "forecast", "target", "predicted"}
 _ARTICLES = {"the", "a", "an", "in", "at", "per", "for", "vs", "versus"}
+# A label that starts with a preposition only makes sense after its number:
+# "4% of orders on subscription" is read "4 percent of orders on subscription".
+_PREPOSITIONS = {"of", "on", "in", "for", "with", "to", "at", "across", "among", "from"}
 _BEFORE = {"before", "current", "baseline", "old", "now", "today"}
 _AFTER = {"after", "target", "projected", "expected", "new", "goal"}
 
@@ -124,12 +127,25 @@ def _pair(before: _Value, after: _Value, verbs: Mapping[str, str], stem: str) ->
         span = f"from {before.raw} to {after.raw}"
     else:
         span = f"from {_spoken(before)} to {_qualified(after, _spoken(after))}"
+    trailing = ""
+    if label and label.split(maxsplit=1)[0].lower() in _PREPOSITIONS:
+        trailing, label = f" {label}", ""
+        span = f"from {before.spoken_number} to {_spoken(after)}{trailing}"
+        if after.qualifier:
+            span += f", {after.qualifier}"
     subject = label or "the figure"
-    current = f"{label} is {_spoken(before)}" if label and before.number is not None else None
+    if before.number is None:
+        current = None
+    elif trailing:
+        current = f"the figure is {_spoken(before)}{trailing}"
+    else:
+        current = f"{label} is {_spoken(before)}" if label else None
     cue_label = f"{label[:1].upper()}{label[1:]}: " if label else ""
     cue = f"{cue_label}{before.compact} → {after.compact}"
     if after.qualifier:
         cue += f" ({after.qualifier})"
+    if trailing:  # the label belongs after the numbers: show the values as written
+        cue = f"{before.raw} → {after.raw}"
     return MetricReading(change=f"{subject} {verb} {span}", current=current, cue=cue)
 
 

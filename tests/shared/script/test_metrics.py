@@ -47,3 +47,12 @@ def test_lone_and_empty_values() -> None:
     assert [r.change for r in readings] == ["conversions comes to plus 40 percent",
                                             "the target comes to 2 seconds"]
     assert read_metrics({}, VERBS) == []
+
+
+def test_a_label_starting_with_a_preposition_follows_the_numbers() -> None:
+    # "At present, of orders on subscription is 4 percent" is what this used to say.
+    [reading] = read_metrics({"before": "4% of orders on subscription",
+                              "after": "15% of orders on subscription"}, VERBS)
+    assert reading.change == "the figure rises from 4 to 15 percent of orders on subscription"
+    assert reading.current == "the figure is 4 percent of orders on subscription"
+    assert reading.cue == "4% of orders on subscription → 15% of orders on subscription"
