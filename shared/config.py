@@ -154,6 +154,13 @@ class Settings(BaseSettings):
             raise ValueError(
                 "TASK_TIME_LIMIT_SECONDS must be below BROKER_VISIBILITY_TIMEOUT_SECONDS"
             )
+        one_model = (self.llm_timeout_seconds * self.llm_max_attempts
+                     + self.llm_backoff_max_seconds * (self.llm_max_attempts - 1))
+        if one_model >= self.task_time_limit_seconds:
+            raise ValueError(
+                "LLM_TIMEOUT_SECONDS x LLM_MAX_ATTEMPTS plus backoff must fit in "
+                "TASK_TIME_LIMIT_SECONDS (the engine falls back a tier when its deadline nears)"
+            )
         if self.job_lease_seconds <= self.task_time_limit_seconds:
             raise ValueError("JOB_LEASE_SECONDS must be above TASK_TIME_LIMIT_SECONDS")
         if self.tier_mid_min_value > self.tier_premium_min_value:

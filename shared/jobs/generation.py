@@ -41,6 +41,7 @@ def submit_generation(
     *,
     dedupe_key: str | None = None,
     batch_id: int | None = None,
+    allow_model_override: bool = False,
 ) -> Job:
     """Validate a generate request and create its job; published after the caller commits.
 
@@ -48,6 +49,11 @@ def submit_generation(
     field for anything else wrong (including a ``lead_id`` that is not the site's lead).
     """
     params = _parse_request(request)
+    if params.options.model and not allow_model_override:
+        # §5.2: models follow the lead's tier unless the operator opts in.
+        raise DomainValidationError(
+            "model", "choosing a model per request is disabled (LLM_ALLOW_MODEL_OVERRIDE)"
+        )
     site = get_demo_site(session, params.demo_site_id)
     if params.lead_id is not None and params.lead_id != site.lead_id:
         raise DomainValidationError(

@@ -125,7 +125,7 @@ def test_worker_killed_mid_job_is_finished_by_another(
 ) -> None:
     fake_llm.configure(latency=4.0)
     stack = make_stack(TASK_TIME_LIMIT_SECONDS="10", JOB_LEASE_SECONDS="12",
-                       BROKER_VISIBILITY_TIMEOUT_SECONDS="40")
+                       BROKER_VISIBILITY_TIMEOUT_SECONDS="40", LLM_MAX_ATTEMPTS="1")
     victim = stack.start_worker(name="victim")
     site_id = _lead_and_site(stack, value=100)
     _, job, _ = stack.call("POST", "/api/v1/video-scripts/generate", {"demo_site_id": site_id})

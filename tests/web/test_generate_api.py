@@ -71,6 +71,7 @@ def test_jobs_list_filters(client: FlaskClient) -> None:
         ({"demo_site_id": "one"}, "demo_site_id"),
         ({"demo_site_id": None}, "demo_site_id"),
         ({"colour": "blue"}, "colour"),
+        ({"model": "openai/gpt-4o"}, "model"),  # not allowed unless configured
     ],
 )
 def test_bad_generate_request_is_422_and_writes_nothing(

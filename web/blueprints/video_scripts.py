@@ -48,7 +48,9 @@ class Generate(MethodView):
     @blp.alt_response(409, description="Same Idempotency-Key still in flight.")
     def post(self, body: dict[str, Any]) -> tuple[Job, int, dict[str, str]]:
         """Enqueue a script generation; poll the returned job."""
-        return accept_job(body, lambda: submit_generation(get_session(), body))
+        allow_model = state().settings.llm_allow_model_override
+        return accept_job(body, lambda: submit_generation(
+            get_session(), body, allow_model_override=allow_model))
 
 
 @blp.route("")
