@@ -73,4 +73,5 @@ def nightly_batch() -> str | None:
 @app.task(name=SWEEP_STUCK_JOBS, ignore_result=True)
 def sweep() -> dict[str, int]:
     report = sweep_stuck_jobs(runtime())
-    return {"republished": report.republished, "abandoned": report.abandoned}
+    return {"republished": report.republished, "abandoned": report.abandoned,
+            "expired_keys": report.expired_keys}

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from shared.db.models import JobStatus
 from shared.db.types import utcnow
 from shared.jobs import store
+from shared.jobs.idempotency import purge_expired_keys
 from shared.jobs.publishing import publish_after_commit
 from shared.jobs.runtime import Runtime
 
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 class SweepReport:
     republished: int
     abandoned: int
+    expired_keys: int = 0
 
 
 def sweep_stuck_jobs(runtime: Runtime) -> SweepReport:
@@ -45,6 +47,9 @@ def sweep_stuck_jobs(runtime: Runtime) -> SweepReport:
                 continue
             publish_after_commit(session, job)
             republished += 1
-    if republished or abandoned:
-        log.info("sweeper", extra={"republished": republished, "abandoned": abandoned})
-    return SweepReport(republished=republished, abandoned=abandoned)
+        # Idempotency keys are promised for 24 hours, not forever.
+        expired_keys = purge_expired_keys(session)
+    if republished or abandoned or expired_keys:
+        log.info("sweeper", extra={"republished": republished, "abandoned": abandoned,
+                                   "expired_keys": expired_keys})
+    return SweepReport(republished=republished, abandoned=abandoned, expired_keys=expired_keys)
