@@ -66,6 +66,16 @@ def create_demo_site(
     return site
 
 
+def list_demo_sites(
+    session: Session, *, limit: int, offset: int, lead_id: int | None = None
+) -> tuple[list[DemoSite], int]:
+    conditions = [DemoSite.lead_id == lead_id] if lead_id is not None else []
+    query = (select(DemoSite).where(*conditions)
+             .order_by(DemoSite.created_at.desc(), DemoSite.id.desc()).limit(limit).offset(offset))
+    total = session.scalar(select(func.count()).select_from(DemoSite).where(*conditions)) or 0
+    return list(session.scalars(query)), total
+
+
 def get_demo_site(session: Session, demo_site_id: int) -> DemoSite:
     return get_or_raise(session, DemoSite, demo_site_id, "demo site")
 

@@ -24,7 +24,13 @@ def test_create_read_and_list_leads(client: FlaskClient) -> None:
 
 
 def test_demo_site_round_trip(client: FlaskClient) -> None:
-    _, site_id = create_lead_and_site(client)
+    lead_id, site_id = create_lead_and_site(client)
+    create_lead_and_site(client, company_name="Other")
+    listed = client.get(f"/api/v1/demo-sites?lead_id={lead_id}")
+    assert listed.headers["X-Total-Count"] == "1"
+    assert [s["id"] for s in listed.json] == [site_id]
+    assert client.get("/api/v1/demo-sites").headers["X-Total-Count"] == "2"
+    assert client.get("/api/v1/demo-sites?lead_id=x").status_code == 422
     site = client.get(f"/api/v1/demo-sites/{site_id}")
     assert site.status_code == 200
     plan = site.json["improvement_plan"]

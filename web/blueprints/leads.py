@@ -13,6 +13,7 @@ from web.db import get_session
 from web.pagination import total_count_header
 from web.schemas.leads import (
     DemoSiteCreateSchema,
+    DemoSiteListQuerySchema,
     DemoSiteSchema,
     LeadCreateSchema,
     LeadListQuerySchema,
@@ -55,6 +56,13 @@ class LeadItem(MethodView):
 
 @demo_sites_blp.route("")
 class DemoSiteCollection(MethodView):
+    @demo_sites_blp.arguments(DemoSiteListQuerySchema, location="query")
+    @demo_sites_blp.response(200, DemoSiteSchema(many=True), headers=total_count_header())
+    def get(self, query: dict[str, Any]) -> tuple[list[DemoSite], dict[str, str]]:
+        """List demo sites, newest first; filter by lead."""
+        rows, total = repo.list_demo_sites(get_session(), **query)
+        return rows, {"X-Total-Count": str(total)}
+
     @demo_sites_blp.arguments(DemoSiteCreateSchema)
     @demo_sites_blp.response(201, DemoSiteSchema)
     def post(self, body: dict[str, Any]) -> DemoSite:

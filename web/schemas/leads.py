@@ -37,6 +37,10 @@ class LeadListQuerySchema(PaginationSchema):
     pass
 
 
+class DemoSiteListQuerySchema(PaginationSchema):
+    lead_id = ma.fields.Integer(validate=validate.Range(min=1))
+
+
 class ImprovementSchema(StrictSchema):
     title = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
     description = ma.fields.String(validate=validate.Length(max=2000))
