@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import delete, select
 
-from shared.config import Settings
 from shared.db.models import Batch, BatchStatus, DemoSite, Job, JobKind, JobStatus
 from shared.db.types import utcnow
 from shared.jobs.batch import start_nightly_batch
@@ -16,17 +14,15 @@ from shared.jobs.generation import submit_generation
 from shared.jobs.runner import run_job
 from shared.jobs.runtime import Runtime
 from shared.repositories.leads import create_demo_site, create_lead
-from tests.support.runtime import RecordingPublisher, recording_runtime
+from tests.shared.jobs.conftest import MakeRuntime
+from tests.support.runtime import RecordingPublisher
 
 PLAN = {"overall_strategy": "Faster pages", "improvements": [{"title": "Compress images"}]}
 
 
 @pytest.fixture
-def runtime(make_settings: Callable[..., Settings]
-            ) -> Iterator[tuple[Runtime, RecordingPublisher]]:
-    rt, publisher = recording_runtime(make_settings(batch_chunk_size=2))
-    yield rt, publisher
-    rt.db_engine.dispose()
+def runtime(make_runtime: MakeRuntime) -> tuple[Runtime, RecordingPublisher]:
+    return make_runtime(batch_chunk_size=2)
 
 
 def _site(rt: Runtime, name: str) -> int:

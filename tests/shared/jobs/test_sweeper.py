@@ -3,27 +3,23 @@ forgets idempotency keys past their 24 hours."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select, update
 
-from shared.config import Settings
 from shared.db.models import IdempotencyKey, Job, JobKind, JobStatus
 from shared.db.types import utcnow
 from shared.jobs import store
 from shared.jobs.runtime import Runtime
 from shared.jobs.sweeper import sweep_stuck_jobs
-from tests.support.runtime import RecordingPublisher, recording_runtime
+from tests.shared.jobs.conftest import MakeRuntime
+from tests.support.runtime import RecordingPublisher
 
 
 @pytest.fixture
-def runtime(make_settings: Callable[..., Settings]
-            ) -> Iterator[tuple[Runtime, RecordingPublisher]]:
-    rt, publisher = recording_runtime(make_settings(job_max_attempts=2))
-    yield rt, publisher
-    rt.db_engine.dispose()
+def runtime(make_runtime: MakeRuntime) -> tuple[Runtime, RecordingPublisher]:
+    return make_runtime(job_max_attempts=2)
 
 
 def test_sweep(runtime: tuple[Runtime, RecordingPublisher]) -> None:
