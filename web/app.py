@@ -47,7 +47,7 @@ def create_app(
     db.init_app(app, _build_state(app, settings, publisher, redis_client))
 
     api = ScriptforgeApi(app)
-    register_domain_error_handlers(app, api)
+    register_domain_error_handlers(app)
     for blueprint in (leads.leads_blp, leads.demo_sites_blp, video_scripts.blp, jobs.blp,
                       voiceovers.blp, batches.blp):
         api.register_blueprint(blueprint)

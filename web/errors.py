@@ -52,7 +52,7 @@ def _summarise(errors: Any) -> str:
 _LOCATIONS = {"json", "query", "headers", "form", "files", "path", "view_args"}
 
 
-def register_domain_error_handlers(app: Flask, api: Api) -> None:
+def register_domain_error_handlers(app: Flask) -> None:
     """Turn domain exceptions raised by services into 4xx responses."""
 
     def respond(code: int, status: str, message: str, errors: dict[str, Any] | None = None

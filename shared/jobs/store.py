@@ -159,16 +159,6 @@ def fail_job(session: Session, claim: Claim, *, error_type: str, message: str) -
     )
 
 
-def set_progress(session: Session, claim: Claim, progress: int) -> None:
-    session.execute(
-        update(Job)
-        .where(Job.id == claim.job_id, Job.status == JobStatus.RUNNING,
-               Job.attempts == claim.attempt)
-        .values(progress=max(0, min(progress, 99)), updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-
-
 def fail_abandoned_job(session: Session, job_id: uuid.UUID, *, message: str) -> bool:
     """Give up on a job whose workers kept dying (after ``job_max_attempts``)."""
     now = utcnow()
