@@ -47,6 +47,11 @@ class Settings(BaseSettings):
         default="",
         description="Celery broker URL. Empty: jobs run on an in-process worker (embedded).",
     )
+    redis_key_prefix: str = Field(
+        default="",
+        max_length=64,
+        description="Prefix for every broker key, so several deployments can share one Redis.",
+    )
     db_pool_size: int = Field(
         default=10, ge=1, le=200,
         description="Connections kept per process; tasks hold one only while they touch the DB.",
@@ -168,6 +173,19 @@ class Settings(BaseSettings):
         return self
 
     # --- derived views ------------------------------------------------------------------
+    @property
+    def broker_transport_options(self) -> dict[str, Any]:
+        """Options every Celery client of this deployment shares (worker, beat, web)."""
+        options: dict[str, Any] = {
+            "visibility_timeout": self.broker_visibility_timeout_seconds,
+            # Each pool thread may hold a connection while acking; kombu's default cap is
+            # too low for 32+ threads and shows up as failed acks.
+            "max_connections": self.broker_max_connections,
+        }
+        if self.redis_key_prefix:
+            options["global_keyprefix"] = self.redis_key_prefix
+        return options
+
     @property
     def embedded_database(self) -> bool:
         return not self.database_url

@@ -19,8 +19,7 @@ class CeleryPublisher:
         self._celery.conf.update(
             broker_connection_retry_on_startup=False,
             broker_transport_options={
-                "visibility_timeout": settings.broker_visibility_timeout_seconds,
-                "max_connections": settings.broker_max_connections,
+                **settings.broker_transport_options,
                 "socket_connect_timeout": 2,
                 "socket_timeout": 5,
             },

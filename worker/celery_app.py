@@ -43,12 +43,7 @@ app.conf.update(
     task_ignore_result=True,
     task_time_limit=settings.task_time_limit_seconds,
     task_soft_time_limit=max(settings.task_time_limit_seconds - 15, 5),
-    broker_transport_options={
-        "visibility_timeout": settings.broker_visibility_timeout_seconds,
-        # Each pool thread may hold a connection while acking; kombu's default cap is too
-        # low for 32+ threads and shows up as failed acks.
-        "max_connections": settings.broker_max_connections,
-    },
+    broker_transport_options=settings.broker_transport_options,
     broker_pool_limit=settings.broker_max_connections,
     broker_connection_retry_on_startup=True,
     worker_pool="threads",

@@ -15,6 +15,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,21 +31,32 @@ from tests.support.fake_openai import FakeOpenAI
 from tests.support.services import require_redis
 
 ROOT = Path(__file__).resolve().parents[2]
-# A Redis database of its own so a test run never reads another run's messages.
-REDIS_DB = 7
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def redis_url() -> Iterator[str]:
-    base = require_redis()
-    url = base.rsplit("/", 1)[0] + f"/{REDIS_DB}"
-    client = redis.Redis.from_url(url)
-    client.flushdb()
-    yield url
-    client.flushdb()
-    client.close()
+def redis_url() -> str:
+    """``TEST_REDIS_URL`` as given; tests keep to their own prefix (``redis_key_prefix``)."""
+    return require_redis()
+
+
+@pytest.fixture
+def redis_key_prefix(redis_url: str) -> Iterator[str]:
+    """A broker key prefix of this test's own; only its keys are deleted afterwards.
+
+    The machine's Redis is shared with other stacks and test runs, so a test never flushes a
+    database: it isolates every Celery key under a unique prefix and removes just those.
+    """
+    prefix = f"sf-test-{os.getpid()}-{uuid.uuid4().hex[:8]}:"
+    yield prefix
+    client = redis.Redis.from_url(redis_url)
+    try:
+        keys = list(client.scan_iter(match=prefix + "*", count=500))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
 
 
 @dataclass
@@ -136,7 +148,8 @@ class Stack:
 
 @pytest.fixture
 def make_stack(
-    postgres_url: str, redis_url: str, fake_llm: FakeOpenAI, tmp_path: Path,
+    postgres_url: str, redis_url: str, redis_key_prefix: str, fake_llm: FakeOpenAI,
+    tmp_path: Path,
     make_settings: Callable[..., Settings],
 ) -> Iterator[Callable[..., Stack]]:
     """Build the API (in this process, over real HTTP) plus worker processes on demand."""
@@ -149,6 +162,7 @@ def make_stack(
             **os.environ,
             "DATABASE_URL": postgres_url,
             "REDIS_URL": redis_url,
+            "REDIS_KEY_PREFIX": redis_key_prefix,
             "LLM_BASE_URL": fake_llm.base_url,
             "LLM_API_KEY": "test-key",
             "LLM_TIMEOUT_SECONDS": "5",

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import TypeVar
 
 import pytest
+import redis
 from sqlalchemy import ColumnElement, create_engine, select, update
 from sqlalchemy.orm import Session
 
@@ -78,6 +79,23 @@ def test_all_four_styles_through_real_workers(
         assert Decimal(str(script["ai_cost"])) == pytest.approx(expected)
         assert script["prompt_tokens"] == sum(c.prompt_tokens for c in calls) > 0
     assert len(fake_llm.chat_requests) >= 4
+
+
+def test_broker_keys_stay_under_the_test_prefix(
+    make_stack: Callable[..., Stack], redis_url: str, redis_key_prefix: str
+) -> None:
+    """The machine's Redis is shared: a run touches only keys under its own prefix."""
+    client = redis.Redis.from_url(redis_url)
+    stack = make_stack()
+    stack.start_worker()
+    site_id = _lead_and_site(stack, value=100)
+    status, job, _ = stack.call("POST", "/api/v1/video-scripts/generate",
+                                {"demo_site_id": site_id, "voiceover": False})
+    assert status == 202
+    assert stack.wait_for_job(job["id"])["status"] == "succeeded"
+    ours = [key.decode() for key in client.scan_iter(match=redis_key_prefix + "*")]
+    assert any(key.endswith("_kombu.binding.scripts") for key in ours), ours
+    client.close()
 
 
 def test_lost_publish_is_recovered_by_the_sweeper(

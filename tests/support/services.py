@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -46,13 +47,22 @@ def require_binary(name: str) -> str:
     return path
 
 
+def _host_and_port(url: str, default_port: int) -> tuple[str, int]:
+    parts = urlsplit(url)
+    return parts.hostname or "127.0.0.1", parts.port or default_port
+
+
 def require_postgres() -> str:
-    if not port_open("127.0.0.1", 5432):
-        missing("PostgreSQL is not reachable on 127.0.0.1:5432")
+    """``TEST_POSTGRES_URL`` (or the machine's default), skipping when it does not answer."""
+    host, port = _host_and_port(POSTGRES_URL, 5432)
+    if not port_open(host, port):
+        missing(f"PostgreSQL is not reachable on {host}:{port} (TEST_POSTGRES_URL)")
     return POSTGRES_URL
 
 
 def require_redis() -> str:
-    if not port_open("127.0.0.1", 6379):
-        missing("Redis is not reachable on 127.0.0.1:6379")
+    """``TEST_REDIS_URL`` exactly as given: tests isolate by key prefix, never by database."""
+    host, port = _host_and_port(REDIS_URL, 6379)
+    if not port_open(host, port):
+        missing(f"Redis is not reachable on {host}:{port} (TEST_REDIS_URL)")
     return REDIS_URL

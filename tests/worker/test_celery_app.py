@@ -48,3 +48,12 @@ def test_worker_refuses_to_start_without_a_broker(monkeypatch: pytest.MonkeyPatc
     with pytest.raises(ConfigError, match="REDIS_URL"):
         _load(monkeypatch)
     _load(monkeypatch, REDIS_URL="redis://127.0.0.1:6379/9")  # leave a usable module behind
+
+
+def test_broker_keys_carry_the_deployment_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
+    conf = _load(monkeypatch, REDIS_URL="redis://127.0.0.1:6379/9",
+                 REDIS_KEY_PREFIX="tenant-a:").app.conf
+    assert conf.broker_transport_options["global_keyprefix"] == "tenant-a:"
+    monkeypatch.delenv("REDIS_KEY_PREFIX")
+    conf = _load(monkeypatch, REDIS_URL="redis://127.0.0.1:6379/9").app.conf
+    assert "global_keyprefix" not in conf.broker_transport_options
