@@ -1,7 +1,7 @@
 """Voice a whole script: one WAV per section, then one full track (§7).
 
 The result is the voiceover manifest's content. ``planned_seconds`` is each section's
-declared ``duration_seconds`` (what the video is cut to, and what the SPEC example shows
+declared ``duration_seconds`` (what the video is cut to, and what the contract's example shows
 as ``planned_seconds: 12``); ``measured_seconds`` is read from the audio written. Their
 comparison is the real check of the script's timing, so nothing here adjusts either.
 """
@@ -46,7 +46,7 @@ class VoiceoverRender:
 
     ``timing_error_pct`` is signed, ``(measured - planned) / planned x 100`` rounded to
     one decimal: positive means the voiceover runs long, negative short, which is what an
-    editor needs to know to fix it (the SPEC example's 2.9 is 121.4 s against 118 s).
+    editor needs to know to fix it (the contract example's 2.9 is 121.4 s against 118 s).
     """
 
     engine: str
