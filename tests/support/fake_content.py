@@ -37,12 +37,16 @@ def estimate_tokens(text: str) -> int:
     return max(1, math.ceil(len(text) / 4))
 
 
-def sentences(word_count: int, seed_text: str) -> str:
-    """Exactly ``word_count`` words, as capitalised sentences, chosen by ``seed_text``."""
+def sentences(word_count: int, seed_text: str, position: int | None = None) -> str:
+    """Exactly ``word_count`` words, as capitalised sentences, chosen by ``seed_text``.
+
+    ``position`` (a section's index) spreads the sections of one reply over different
+    opening phrases, so no two sections of a reply say the same thing, as no model would.
+    """
     if word_count <= 0:
         return ""
     seed = zlib.crc32(seed_text.encode())
-    start = seed % len(_PHRASES)
+    start = seed % len(_PHRASES) if position is None else (position * 3) % len(_PHRASES)
     skip = (seed // len(_PHRASES)) % 5  # short replies from one phrase still differ
     out: list[str] = []
     remaining = word_count
@@ -61,7 +65,8 @@ def _section(slot: dict[str, Any], scale: float) -> dict[str, Any]:
     title = str(slot.get("title") or "Section")
     return {
         "title": title,
-        "content": sentences(max(1, round(budget * scale)), title + str(slot.get("index"))),
+        "content": sentences(max(1, round(budget * scale)), title + str(slot.get("index")),
+                             int(slot.get("index") or 0)),
         "duration_seconds": int(slot.get("duration_seconds") or 10),
         "scene_type": str(slot.get("scene_type") or "feature"),
         "visual_cues": [f"Show {title.lower()} on the demo site"],

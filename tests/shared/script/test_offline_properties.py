@@ -119,8 +119,8 @@ def test_offline_scripts_always_validate(
     assert len(slots) == len(script.sections)
     for slot, section in zip(slots, script.sections, strict=True):
         words = count_words(section.content)
-        assert abs(words - slot.word_budget) <= 0.25 * slot.word_budget, (slot, words)
-        # The fit to the spoken window may move a second or two (§3.5).
+        # The fit to the spoken window (§3.5) may drop a sentence and move a second or two.
+        assert abs(words - slot.word_budget) <= max(8, 0.25 * slot.word_budget), (slot, words)
         assert abs(section.duration_seconds - slot.duration_seconds) <= max(
             2, 0.15 * slot.duration_seconds)
         assert "{" not in section.content
