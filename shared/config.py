@@ -111,6 +111,10 @@ class Settings(BaseSettings):
     tts_model: str = "tts-1"
     tts_base_url: str = ""
     tts_api_key: SecretStr | None = None
+    audio_temp_max_age_seconds: int = Field(
+        default=3600, ge=60,
+        description="The sweeper deletes temp audio files older than this (killed writers).",
+    )
 
     # --- batch --------------------------------------------------------------------------
     nightly_batch_cron: str = "0 2 * * *"
@@ -165,6 +169,11 @@ class Settings(BaseSettings):
             raise ValueError(
                 "LLM_TIMEOUT_SECONDS x LLM_MAX_ATTEMPTS plus backoff must fit in "
                 "TASK_TIME_LIMIT_SECONDS (the engine falls back a tier when its deadline nears)"
+            )
+        if self.audio_temp_max_age_seconds <= self.task_time_limit_seconds:
+            raise ValueError(
+                "AUDIO_TEMP_MAX_AGE_SECONDS must be above TASK_TIME_LIMIT_SECONDS (a live "
+                "voiceover may still be writing a younger temp file)"
             )
         if self.job_lease_seconds <= self.task_time_limit_seconds:
             raise ValueError("JOB_LEASE_SECONDS must be above TASK_TIME_LIMIT_SECONDS")

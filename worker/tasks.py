@@ -74,4 +74,4 @@ def nightly_batch() -> str | None:
 def sweep() -> dict[str, int]:
     report = sweep_stuck_jobs(runtime())
     return {"republished": report.republished, "abandoned": report.abandoned,
-            "expired_keys": report.expired_keys}
+            "expired_keys": report.expired_keys, "removed_temp_files": report.removed_temp_files}
