@@ -57,6 +57,10 @@ class Settings(BaseSettings):
         description="Connections kept per process; tasks hold one only while they touch the DB.",
     )
     db_max_overflow: int = Field(default=20, ge=0, le=500)
+    db_connect_timeout_seconds: int = Field(
+        default=5, ge=1, le=120,
+        description="A Postgres connection attempt gives up after this (unreachable host).",
+    )
     var_dir: Path = Field(default=Path("var"), description="Where embedded mode keeps files.")
     storage_dir: Path = Field(
         default=Path("var/audio"), description="Where voiceover audio files are written."

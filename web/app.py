@@ -20,7 +20,7 @@ from shared.jobs.runtime import build_runtime
 from shared.logging import configure_logging
 from web import db
 from web.blueprints import batches, health, jobs, leads, video_scripts, voiceovers
-from web.errors import ScriptforgeApi, register_domain_error_handlers
+from web.errors import ScriptforgeApi, register_domain_error_handlers, register_outage_handlers
 
 
 def create_app(
@@ -48,6 +48,7 @@ def create_app(
 
     api = ScriptforgeApi(app)
     register_domain_error_handlers(app)
+    register_outage_handlers(app)
     for blueprint in (leads.leads_blp, leads.demo_sites_blp, video_scripts.blp, jobs.blp,
                       voiceovers.blp, batches.blp):
         api.register_blueprint(blueprint)
@@ -74,7 +75,8 @@ def _build_state(
 
         publisher = CeleryPublisher(settings)
     engine = make_engine(settings.resolved_database_url, pool_size=settings.db_pool_size,
-                         max_overflow=settings.db_max_overflow)
+                         max_overflow=settings.db_max_overflow,
+                         connect_timeout_seconds=settings.db_connect_timeout_seconds)
     factory = make_session_factory(engine)
     install_publisher(factory, publisher)
     if redis_client is None and settings.redis_url:
