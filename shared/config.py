@@ -52,6 +52,19 @@ class Settings(BaseSettings):
         max_length=64,
         description="Prefix for every broker key, so several deployments can share one Redis.",
     )
+    broker_publish_timeout_seconds: float = Field(
+        default=1.0, gt=0, le=30,
+        description="The web's broker connect/read timeout for one publish (no retries).",
+    )
+    publish_wait_seconds: float = Field(
+        default=0.25, gt=0, le=10,
+        description="Longest a request waits for its job's publish; the rest is background.",
+    )
+    publish_breaker_seconds: float = Field(
+        default=5.0, ge=0, le=600,
+        description="After a failed publish the web stops trying this long (jobs go to the "
+        "sweeper) instead of making every request meet the dead broker.",
+    )
     db_pool_size: int = Field(
         default=10, ge=1, le=200,
         description="Connections kept per process; tasks hold one only while they touch the DB.",
