@@ -116,6 +116,18 @@ class Settings(BaseSettings):
         description="A queued job published this long ago is published again (lost message).",
     )
     job_max_attempts: int = Field(default=5, ge=1, le=50)
+    job_db_retry_initial_seconds: float = Field(
+        default=1.0, gt=0, le=60,
+        description="First delay before a task the database interrupted is retried.",
+    )
+    job_db_retry_max_seconds: float = Field(
+        default=30.0, gt=0, le=600,
+        description="Cap of the exponential delay between those retries.",
+    )
+    job_db_retry_max_retries: int = Field(
+        default=120, ge=0, le=10000,
+        description="Retries of one delivery before it is dropped and left to the sweeper.",
+    )
     sweeper_interval_seconds: int = Field(default=60, ge=1)
     worker_concurrency: int = Field(default=32, ge=1, le=1000)
     broker_max_connections: int = Field(default=200, ge=10)
