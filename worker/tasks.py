@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 import threading
 import uuid
 from typing import Any
@@ -12,7 +11,7 @@ from celery.signals import worker_process_init
 
 from shared.db.models import JobKind
 from shared.jobs.batch import start_nightly_batch
-from shared.jobs.runner import run_job
+from shared.jobs.runner import db_retry_countdown, run_job
 from shared.jobs.runtime import Runtime, build_runtime
 from shared.jobs.store import DatabaseUnavailableError
 from shared.jobs.sweeper import sweep_stuck_jobs
@@ -56,15 +55,6 @@ def _dispose_inherited_engine(**_kwargs: Any) -> None:
         _runtime.db_engine.dispose(close=False)
 
 
-def db_retry_countdown(retries: int) -> float:
-    """Seconds before retry number ``retries + 1`` of a delivery the database interrupted:
-    exponential from JOB_DB_RETRY_INITIAL_SECONDS, capped at JOB_DB_RETRY_MAX_SECONDS, with
-    jitter so a worker's whole backlog does not hit the returning database at once."""
-    ceiling = min(settings.job_db_retry_max_seconds,
-                  settings.job_db_retry_initial_seconds * 2 ** min(retries, 30))
-    return ceiling * random.uniform(0.5, 1.0)  # jitter, not cryptography
-
-
 def _run_or_retry(task: Task, job_id: str, supersedes_attempt: int | None,
                   unrecorded_calls: list[dict[str, Any]] | None) -> None:
     """Run the job; if the database is unreachable, retry this delivery later.
@@ -81,7 +71,7 @@ def _run_or_retry(task: Task, job_id: str, supersedes_attempt: int | None,
         raise task.retry(
             kwargs={"job_id": job_id, "supersedes_attempt": outage.attempt,
                     "unrecorded_calls": outage.unrecorded_calls or None},
-            countdown=db_retry_countdown(task.request.retries),
+            countdown=db_retry_countdown(settings, task.request.retries),
             max_retries=settings.job_db_retry_max_retries,
             exc=outage,
         ) from outage

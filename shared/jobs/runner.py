@@ -7,10 +7,12 @@ exactly the same semantics: at-least-once delivery, exactly-once effect.
 from __future__ import annotations
 
 import logging
+import random
 import uuid
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from shared.config import Settings
 from shared.db.availability import is_database_unavailable
 from shared.db.models import Job
 from shared.jobs import store
@@ -64,6 +66,15 @@ def run_job(
                     extra={"job_id": str(job_uuid), "attempt": attempt,
                            "error": type(error).__name__})
         raise DatabaseUnavailableError(job_uuid, attempt, unrecorded_calls=carried) from error
+
+
+def db_retry_countdown(settings: Settings, retries: int) -> float:
+    """Seconds before retry number ``retries + 1`` of a delivery the database interrupted:
+    exponential from JOB_DB_RETRY_INITIAL_SECONDS, capped at JOB_DB_RETRY_MAX_SECONDS, with
+    jitter so a whole backlog does not hit the returning database at the same moment."""
+    ceiling = min(settings.job_db_retry_max_seconds,
+                  settings.job_db_retry_initial_seconds * 2 ** min(retries, 30))
+    return ceiling * random.uniform(0.5, 1.0)  # jitter, not cryptography
 
 
 def _execute(runtime: Runtime, claim: Claim, job: Job) -> None:
