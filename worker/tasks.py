@@ -69,7 +69,8 @@ def _run_or_retry(task: Task, job_id: str, supersedes_attempt: int | None,
                 unrecorded_calls=unrecorded_calls)
     except DatabaseUnavailableError as outage:
         raise task.retry(
-            kwargs={"job_id": job_id, "supersedes_attempt": outage.attempt,
+            args=[job_id],
+            kwargs={"supersedes_attempt": outage.attempt,
                     "unrecorded_calls": outage.unrecorded_calls or None},
             countdown=db_retry_countdown(settings, task.request.retries),
             max_retries=settings.job_db_retry_max_retries,
