@@ -16,10 +16,10 @@ from sqlalchemy import ColumnElement, create_engine, select
 from sqlalchemy.orm import Session
 
 from shared.db.migrate import upgrade_to_head
-from shared.db.models import LLMCall, VideoScript
+from shared.db.models import Job, LLMCall, VideoScript
 from tests.integration.conftest import Stack
 from tests.support.fake_openai import FakeOpenAI
-from tests.support.private_services import PrivatePostgres
+from tests.support.private_services import PrivatePostgres, PrivateRedis
 from tests.web.helpers import SAMPLE
 
 pytestmark = pytest.mark.integration
@@ -166,3 +166,33 @@ def test_calls_of_a_killed_worker_are_in_the_ledger(
     assert len(ledger) >= served - 1
     assert [row.outcome for row in sorted(ledger, key=lambda row: row.sequence)][:2] == [
         "transient_error", "transient_error"]
+
+
+@pytest.fixture
+def private_redis() -> Iterator[PrivateRedis]:
+    server = PrivateRedis()
+    server.start()
+    yield server
+    server.close()
+
+
+def test_jobs_posted_while_redis_is_down_are_accepted_and_finished_after(
+    make_stack: Callable[..., Stack], postgres_url: str, private_redis: PrivateRedis
+) -> None:
+    stack = make_stack(REDIS_URL=private_redis.url)
+    stack.start_worker(beat=True)  # beat runs the sweeper every second here
+    site_id = _site(stack)
+
+    private_redis.stop()
+    job_ids = [_generate(stack, site_id) for _ in range(5)]  # each answered 202 (asserted)
+    # Every publish failed (or was refused by the open breaker): the jobs are the sweeper's.
+    _wait_for(lambda: not _rows(postgres_url, Job, Job.id.in_([uuid.UUID(j) for j in job_ids]),
+                                Job.published_at.is_not(None)),
+              "failed publishes must leave the jobs to the sweeper", stack)
+    private_redis.start()
+
+    for job_id in job_ids:
+        job = stack.wait_for_job(job_id, timeout=90)
+        assert job["status"] == "succeeded", job
+        assert len(_rows(postgres_url, VideoScript,
+                         VideoScript.job_id == uuid.UUID(job_id))) == 1
