@@ -10,8 +10,9 @@ import uuid
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, NoResultFound
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from shared.db.models import Job, JobKind, VideoScript, Voiceover, VoiceoverStatus
 from shared.db.types import utcnow
@@ -117,18 +118,25 @@ def run_voiceover(runtime: Runtime, claim: Claim, job: Job) -> None:
         _record_failure(runtime, claim, voiceover_id, "tts_failed", what)
         return
 
-    with runtime.session() as session:
-        stored = session.get(Voiceover, voiceover_id)
-        if stored is None:  # the script was hard-deleted while it was being voiced
-            storage.delete_voiceover(params.script_id, voiceover_id)
-            store.fail_job(session, claim, error_type="script_not_found",
-                           message=f"script {params.script_id} was deleted while being voiced")
-            return
-        _store_render(stored, render, storage)
-        script_row = session.get_one(VideoScript, params.script_id)
-        script_row.voiceover_status = VoiceoverStatus.READY
-        store.complete_job(session, claim,
-                           result={"voiceover_id": voiceover_id, "script_id": params.script_id})
+    try:
+        with runtime.session() as session:
+            stored = session.get(Voiceover, voiceover_id)
+            if stored is None:  # the script was hard-deleted while it was being voiced
+                raise _script_gone(params.script_id)
+            _store_render(stored, render, storage)
+            script_row = session.get_one(VideoScript, params.script_id)
+            script_row.voiceover_status = VoiceoverStatus.READY
+            store.complete_job(session, claim, result={"voiceover_id": voiceover_id,
+                                                       "script_id": params.script_id})
+    except (StaleDataError, NoResultFound, IntegrityError):
+        # The delete committed between reading the voiceover row and writing it back.
+        if _script_exists(runtime, params.script_id):
+            raise
+        storage.delete_voiceover(params.script_id, voiceover_id)
+        raise _script_gone(params.script_id) from None
+    except JobFailedError:
+        storage.delete_voiceover(params.script_id, voiceover_id)
+        raise
 
 
 def _store_render(voiceover: Voiceover, render: VoiceoverRender, storage: AudioStorage) -> None:

@@ -133,3 +133,26 @@ def test_delete_lands_while_the_audio_is_being_rendered(
     run_job(rt, job_id)
 
     _assert_ended_script_not_found(rt, job_id, script_id)
+
+
+def test_delete_lands_after_rendering_before_the_result_is_stored(
+    runtime: tuple[Runtime, RecordingPublisher],
+) -> None:
+    rt, publisher = runtime
+    script_id, job_id = _script_and_voiceover_job(rt, publisher)
+    deleted: list[int] = []
+
+    def delete_on_load(*_args: Any) -> None:
+        # The voiceover row is loaded only to store the finished render.
+        if not deleted:
+            deleted.append(script_id)
+            _delete(rt, script_id)
+
+    event.listen(Voiceover, "load", delete_on_load)
+    try:
+        run_job(rt, job_id)
+    finally:
+        event.remove(Voiceover, "load", delete_on_load)
+    assert deleted == [script_id]
+
+    _assert_ended_script_not_found(rt, job_id, script_id)
