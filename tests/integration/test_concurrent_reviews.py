@@ -44,9 +44,18 @@ class _StoreTogether:
         return generated
 
 
-@pytest.fixture
-def runtime(postgres_url: str, llm_settings: Callable[..., Settings]) -> Iterator[Runtime]:
-    rt, _ = recording_runtime(llm_settings(database_url=postgres_url, db_pool_size=25))
+@pytest.fixture(params=["postgres", "sqlite"])
+def runtime(
+    request: pytest.FixtureRequest, llm_settings: Callable[..., Settings]
+) -> Iterator[Runtime]:
+    """Postgres (the issue's setting) and embedded SQLite, whose one writer lock is taken
+    by the lineage lock's no-op write."""
+    if request.param == "postgres":
+        settings = llm_settings(database_url=request.getfixturevalue("postgres_url"),
+                                db_pool_size=25)
+    else:
+        settings = llm_settings()
+    rt, _ = recording_runtime(settings)
     yield rt
     rt.db_engine.dispose()
 
