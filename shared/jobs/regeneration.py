@@ -103,7 +103,7 @@ def run_regeneration(runtime: Runtime, claim: Claim, job: Job) -> None:
             with runtime.session() as session:
                 if session.scalar(select(VideoScript.id).where(VideoScript.job_id == job.id)):
                     raise StaleAttemptError(str(job.id)) from conflict
-            # Another regeneration took our version number: try the next one.
+            # Not expected under the lineage lock; kept so a conflict retries, not fails.
     raise JobFailedError("version_conflict", "could not allocate a version number; retry the job")
 
 
