@@ -206,6 +206,8 @@ def test_a_chunked_body_over_the_cap_is_413_and_under_it_is_accepted(
     ("/api/v1/video-scripts?lead_idd=1&styel=sales", ["lead_idd", "styel"]),
     ("/api/v1/video-scripts/1?include_deleeted=true", ["include_deleeted"]),
     ("/api/v1/video-scripts?include_deleted=yes", ["include_deleted"]),
+    ("/api/v1/leads/1?include_deleted=true", ["include_deleted"]),
+    ("/api/v1/video-scripts/1/approvals?limit=1", ["limit"]),
 ])
 def test_unknown_or_malformed_query_parameters_are_422_naming_them(
     api: FlaskClient, query: str, names: list[str]
