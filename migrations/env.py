@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from logging.config import fileConfig
+from typing import Any
 
 from alembic import context
-from sqlalchemy import Connection
+from sqlalchemy import Connection, event, text
 
 from shared.config import load_settings
 from shared.db.models import Base
@@ -50,13 +51,33 @@ def run_migrations_online() -> None:
             context.run_migrations()
         return
     engine = make_engine(_url(), pool_size=1)
+    if engine.dialect.name == "sqlite":
+        # Batch mode rebuilds a table by copying it and dropping the original; with foreign
+        # keys on, dropping a parent table would cascade its ON DELETE actions into the
+        # children (SQLite's documented procedure for table rebuilds turns them off).
+        event.listen(engine, "connect", _sqlite_foreign_keys_off)
     try:
         with engine.connect() as connection:
             _configure(connection)
             with context.begin_transaction():
                 context.run_migrations()
+            if engine.dialect.name == "sqlite":
+                _check_foreign_keys(connection)
     finally:
         engine.dispose()
+
+
+def _sqlite_foreign_keys_off(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=OFF")
+    cursor.close()
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    """With enforcement off during the rebuild, prove afterwards that nothing dangles."""
+    violations = connection.execute(text("PRAGMA foreign_key_check")).fetchall()
+    if violations:
+        raise RuntimeError(f"foreign key violations after migrating: {violations[:10]}")
 
 
 if context.is_offline_mode():

@@ -24,6 +24,7 @@ from shared.logging import configure_logging
 from web import db
 from web.blueprints import batches, health, jobs, leads, video_scripts, voiceovers
 from web.errors import ScriptforgeApi, register_domain_error_handlers, register_outage_handlers
+from web.parsing import install_body_limit, install_converters, install_query_guard
 
 
 def create_app(
@@ -52,6 +53,9 @@ def create_app(
     api = ScriptforgeApi(app)
     register_domain_error_handlers(app)
     register_outage_handlers(app)
+    install_converters(app, api)  # bounded path ids; before any route is registered
+    install_body_limit(app)
+    install_query_guard(app)
     for blueprint in (leads.leads_blp, leads.demo_sites_blp, video_scripts.blp, jobs.blp,
                       voiceovers.blp, batches.blp):
         api.register_blueprint(blueprint)

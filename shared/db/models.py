@@ -46,6 +46,11 @@ NAMING_CONVENTION = {
 # SQLite only auto-increments INTEGER PRIMARY KEY, so ids are BIGINT on Postgres only.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
+# Ids are never reused: without AUTOINCREMENT, SQLite hands a hard-deleted row's id to the
+# next insert, so a job's links.result (or a queued voiceover) would point at another
+# lead's script. Postgres sequences never go back, so this only changes SQLite's DDL.
+NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
+
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
@@ -91,11 +96,15 @@ class Lead(Base):
     value: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal("0"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
-    __table_args__ = (CheckConstraint("value >= 0", name="value_non_negative"),)
+    __table_args__ = (
+        CheckConstraint("value >= 0", name="value_non_negative"),
+        NEVER_REUSE_IDS,
+    )
 
 
 class DemoSite(Base):
     __tablename__ = "demo_sites"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     lead_id: Mapped[int] = mapped_column(
@@ -120,6 +129,7 @@ class Batch(Base):
     """
 
     __tablename__ = "batches"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     batch_key: Mapped[str] = mapped_column(String(100), unique=True)
@@ -244,6 +254,7 @@ class VideoScript(Base):
     __table_args__ = (
         UniqueConstraint("lineage_id", "version", name="uq_video_scripts_lineage_version"),
         CheckConstraint("version >= 1", name="version_positive"),
+        NEVER_REUSE_IDS,
     )
 
 
@@ -280,6 +291,7 @@ class LLMCall(Base):
 
     __table_args__ = (
         UniqueConstraint("job_id", "attempt", "sequence", name="uq_llm_calls_job_attempt_seq"),
+        NEVER_REUSE_IDS,
     )
 
 
@@ -296,7 +308,10 @@ class IdempotencyKey(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
-    __table_args__ = (UniqueConstraint("scope", "key", name="uq_idempotency_keys_scope_key"),)
+    __table_args__ = (
+        UniqueConstraint("scope", "key", name="uq_idempotency_keys_scope_key"),
+        NEVER_REUSE_IDS,
+    )
 
 
 class ScriptApproval(Base):
@@ -306,6 +321,7 @@ class ScriptApproval(Base):
     """
 
     __tablename__ = "script_approvals"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     script_id: Mapped[int | None] = mapped_column(
@@ -328,6 +344,7 @@ class Voiceover(Base):
     """
 
     __tablename__ = "voiceovers"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     script_id: Mapped[int] = mapped_column(

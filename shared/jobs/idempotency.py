@@ -48,6 +48,9 @@ def create_idempotently(
         return job, False
     if len(key) > 255:
         raise DomainValidationError(HEADER, "must be at most 255 characters")
+    if not (key.isascii() and key.isprintable()):
+        # A header may carry control characters (NUL among them) that the column cannot.
+        raise DomainValidationError(HEADER, "must be printable ASCII")
 
     reservation = _reserve(session, scope=scope, key=key, request_fingerprint=request_fingerprint,
                            ttl_hours=ttl_hours)

@@ -1,8 +1,10 @@
 """Section regeneration jobs (§3.6): a new version with one section rewritten.
 
 The source script is never modified. The new script gets the lineage's highest version
-+ 1; the unique (lineage, version) constraint settles two regenerations racing for the
-same number, and the loser simply takes the next one.
++ 1, allocated under the lineage's lock (``next_version``), so concurrent regenerations of
+one script all store, each with its own number, once their LLM calls are paid for. The
+unique (lineage, version) constraint stays as the database's guarantee; a conflict on it
+(or on the unique job id, for a duplicate delivery) is still handled below.
 """
 
 from __future__ import annotations
@@ -118,7 +120,7 @@ def _regenerate(
             with runtime.session() as session:
                 if session.scalar(select(VideoScript.id).where(VideoScript.job_id == job.id)):
                     raise StaleAttemptError(str(job.id)) from conflict
-            # Another regeneration took our version number: try the next one.
+            # Not expected under the lineage lock; kept so a conflict retries, not fails.
     raise JobFailedError("version_conflict", "could not allocate a version number; retry the job")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from shared.db.after_commit import call_after_commit
@@ -167,11 +167,63 @@ def lineage(session: Session, script: VideoScript) -> list[VideoScript]:
     ))
 
 
+# First key of the two-key advisory lock space that script lineages use (§3.6), so they
+# cannot collide with any other advisory lock this database serves.
+_LINEAGE_LOCK_CLASS = 0x5F1E
+
+
 def next_version(session: Session, lineage_id: uuid.UUID) -> int:
+    """The lineage's next version number, reserved until this transaction ends.
+
+    Concurrent regenerations of one lineage used to read the same highest version, and all
+    but one lost the unique (lineage, version) race after their LLM calls were paid for.
+    Taking the lineage's lock first serialises the read-and-insert, so each one stores.
+    """
+    _lock_lineage(session, lineage_id)
     highest = session.scalar(
         select(func.max(VideoScript.version)).where(VideoScript.lineage_id == lineage_id)
     )
     return (highest or 0) + 1
+
+
+def _lock_lineage(session: Session, lineage_id: uuid.UUID) -> None:
+    """Hold the lineage's write lock until commit or rollback.
+
+    Postgres: a transaction-scoped advisory lock keyed by the lineage (the lineage's first
+    version may be hard-deleted, so no row is guaranteed to exist to lock). SQLite has one
+    writer at a time: a write that changes nothing takes that lock before the read.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        key = int.from_bytes(lineage_id.bytes[:4], "big", signed=True)
+        session.execute(text("SELECT pg_advisory_xact_lock(:cls, :key)"),
+                        {"cls": _LINEAGE_LOCK_CLASS, "key": key})
+    else:
+        session.execute(
+            update(VideoScript).where(VideoScript.lineage_id == lineage_id)
+            .values(version=VideoScript.version)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _lock_script(session: Session, script_id: int) -> VideoScript:
+    """The live script row, locked against concurrent writers until this transaction ends.
+
+    Postgres: ``SELECT … FOR UPDATE``. SQLite ignores FOR UPDATE, and its single writer
+    lock is only taken by the first write, so a write that changes nothing comes first.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(
+            update(VideoScript).where(VideoScript.id == script_id)
+            .values(updated_at=VideoScript.updated_at)
+            .execution_options(synchronize_session=False)
+        )
+    row = session.execute(
+        select(VideoScript).where(VideoScript.id == script_id)
+        .with_for_update().execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if row is None or row.is_deleted:
+        raise NotFoundError("video script", script_id)
+    return row
 
 
 def decide_approval(
@@ -182,12 +234,17 @@ def decide_approval(
     approved_by: str,
     notes: str | None,
 ) -> VideoScript:
-    """Record a review decision on the script and append it to the audit trail."""
+    """Record a review decision on the script and append it to the audit trail.
+
+    One serialised write: the script row is locked before the decision's time is taken, so
+    of two concurrent reviewers the one that commits last is both the script's decision
+    and the newest trail entry (they once disagreed: "approved by r9" vs "rejected by r19").
+    """
     if decision == ApprovalStatus.PENDING:
         raise DomainValidationError(
             "is_approved", "must be one of approved, rejected, needs_revision"
         )
-    script = get_script(session, script_id)
+    script = _lock_script(session, script_id)
     now = utcnow()
     script.is_approved = decision
     script.approved_by = approved_by

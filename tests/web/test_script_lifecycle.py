@@ -202,3 +202,14 @@ def test_hard_delete_keeps_cost_history_and_children(client: FlaskClient, site_i
     assert ledger() == before
     assert [v["id"] for v in client.get(f"/api/v1/video-scripts/{child['id']}/versions").json
             ] == [child["id"]]
+
+
+def test_a_hard_deleted_scripts_id_is_never_given_to_a_new_script(
+    client: FlaskClient, site_id: int
+) -> None:
+    # SQLite without AUTOINCREMENT reused the highest deleted id, so an old job's
+    # links.result pointed at somebody else's script.
+    first = _generate(client, site_id)
+    assert client.delete(f"/api/v1/video-scripts/{first['id']}?hard_delete=true").status_code == 204
+    second = _generate(client, site_id)
+    assert second["id"] > first["id"]

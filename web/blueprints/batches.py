@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from shared.db.models import Batch, Job
 from shared.jobs.batch import get_batch, submit_manual_batch
 from web.accepted import accept_job
 from web.db import get_session
+from web.parsing import Blueprint
 from web.schemas.batches import BatchSchema
 from web.schemas.jobs import JobSchema
 
@@ -26,7 +26,7 @@ class BatchCollection(MethodView):
         return accept_job({}, lambda: submit_manual_batch(get_session()))
 
 
-@blp.route("/<int:batch_id>")
+@blp.route("/<id:batch_id>")
 class BatchItem(MethodView):
     @blp.response(200, BatchSchema)
     def get(self, batch_id: int) -> Batch:

@@ -6,13 +6,13 @@ import uuid
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from shared.db.models import Job
 from shared.errors import NotFoundError
 from shared.jobs import store
 from web.db import get_session
 from web.pagination import total_count_header
+from web.parsing import Blueprint
 from web.schemas.jobs import JobListQuerySchema, JobSchema
 
 blp = Blueprint("jobs", __name__, url_prefix="/api/v1/jobs", description="Asynchronous jobs.")

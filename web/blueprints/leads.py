@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from shared.db.models import DemoSite, Lead
 from shared.repositories import leads as repo
 from web.db import get_session
 from web.pagination import total_count_header
+from web.parsing import Blueprint
 from web.schemas.leads import (
     DemoSiteCreateSchema,
     DemoSiteListQuerySchema,
@@ -46,7 +46,7 @@ class LeadCollection(MethodView):
         return lead
 
 
-@leads_blp.route("/<int:lead_id>")
+@leads_blp.route("/<id:lead_id>")
 class LeadItem(MethodView):
     @leads_blp.response(200, LeadSchema)
     def get(self, lead_id: int) -> Lead:
@@ -73,7 +73,7 @@ class DemoSiteCollection(MethodView):
         return site
 
 
-@demo_sites_blp.route("/<int:demo_site_id>")
+@demo_sites_blp.route("/<id:demo_site_id>")
 class DemoSiteItem(MethodView):
     @demo_sites_blp.response(200, DemoSiteSchema)
     def get(self, demo_site_id: int) -> DemoSite:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from shared.db.models import ApprovalStatus, Job, ScriptApproval, VideoScript, Voiceover
 from shared.jobs.generation import submit_generation
@@ -18,6 +17,7 @@ from shared.tts.storage import AudioStorage
 from web.accepted import accept_job
 from web.db import get_session, state
 from web.pagination import total_count_header
+from web.parsing import Blueprint
 from web.schemas.jobs import GenerateRequestSchema, JobSchema
 from web.schemas.scripts import (
     ApprovalRequestSchema,
@@ -63,7 +63,7 @@ class ScriptCollection(MethodView):
         return rows, {"X-Total-Count": str(total)}
 
 
-@blp.route("/demo/<int:demo_id>")
+@blp.route("/demo/<id:demo_id>")
 class ScriptsOfDemoSite(MethodView):
     @blp.arguments(IncludeDeletedQuerySchema, location="query")
     @blp.response(200, VideoScriptSchema(many=True))
@@ -76,7 +76,7 @@ class ScriptsOfDemoSite(MethodView):
         return rows
 
 
-@blp.route("/<int:script_id>")
+@blp.route("/<id:script_id>")
 class ScriptItem(MethodView):
     @blp.arguments(IncludeDeletedQuerySchema, location="query")
     @blp.response(200, VideoScriptSchema)
@@ -99,7 +99,7 @@ class ScriptItem(MethodView):
         session.commit()
 
 
-@blp.route("/<int:script_id>/versions")
+@blp.route("/<id:script_id>/versions")
 class ScriptVersions(MethodView):
     @blp.arguments(IncludeDeletedQuerySchema, location="query")
     @blp.response(200, VideoScriptSchema(many=True))
@@ -111,7 +111,7 @@ class ScriptVersions(MethodView):
                 if query["include_deleted"] or not version.is_deleted]
 
 
-@blp.route("/<int:script_id>/section/<int(signed=True):section_index>")
+@blp.route("/<id:script_id>/section/<signed_index:section_index>")
 class SectionRegeneration(MethodView):
     @blp.arguments(RegenerateRequestSchema)
     @blp.response(202, JobSchema, headers=_ACCEPTED_HEADERS)
@@ -126,7 +126,7 @@ class SectionRegeneration(MethodView):
         )
 
 
-@blp.route("/<int:script_id>/approve")
+@blp.route("/<id:script_id>/approve")
 class ScriptApprovalDecision(MethodView):
     @blp.arguments(ApprovalRequestSchema)
     @blp.response(200, VideoScriptSchema)
@@ -142,7 +142,7 @@ class ScriptApprovalDecision(MethodView):
         return script
 
 
-@blp.route("/<int:script_id>/approvals")
+@blp.route("/<id:script_id>/approvals")
 class ScriptApprovalTrail(MethodView):
     @blp.response(200, ApprovalSchema(many=True))
     def get(self, script_id: int) -> list[ScriptApproval]:
@@ -150,7 +150,7 @@ class ScriptApprovalTrail(MethodView):
         return repo.approval_history(get_session(), script_id)
 
 
-@blp.route("/<int:script_id>/voiceover")
+@blp.route("/<id:script_id>/voiceover")
 class ScriptVoiceover(MethodView):
     @blp.response(200, VoiceoverManifestSchema)
     @blp.alt_response(404, description="Unknown script, or never voiced.")

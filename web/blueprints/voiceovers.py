@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Response, send_file
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from shared.repositories.voiceovers import audio_file
 from shared.tts.storage import AudioStorage
 from web.db import get_session, state
+from web.parsing import Blueprint
 
 blp = Blueprint("voiceovers", __name__, url_prefix="/api/v1/voiceovers",
                 description="Voiceover audio (WAV).")
@@ -21,7 +21,7 @@ def _send(voiceover_id: int, section: int | None) -> Response:
     return send_file(path, mimetype="audio/wav", conditional=True, max_age=3600)
 
 
-@blp.route("/<int:voiceover_id>/audio")
+@blp.route("/<id:voiceover_id>/audio")
 class FullTrack(MethodView):
     @blp.response(200, description="The full track, short pauses between sections.",
                   content_type="audio/wav")
@@ -30,7 +30,7 @@ class FullTrack(MethodView):
         return _send(voiceover_id, None)
 
 
-@blp.route("/<int:voiceover_id>/audio/<int:section_index>")
+@blp.route("/<id:voiceover_id>/audio/<index:section_index>")
 class SectionTrack(MethodView):
     @blp.response(200, description="One section's WAV.", content_type="audio/wav")
     def get(self, voiceover_id: int, section_index: int) -> Response:

@@ -7,20 +7,20 @@ from marshmallow import validate
 
 from shared.db.models import Job, JobKind, JobStatus
 from shared.script.types import Style
-from web.schemas.base import PaginationSchema, StrictSchema
+from web.schemas.base import PaginationSchema, StrictBoolean, StrictSchema, id_field
 
 
 class GenerateRequestSchema(StrictSchema):
-    demo_site_id = ma.fields.Integer(required=True, strict=True)
-    lead_id = ma.fields.Integer(strict=True, metadata={"description": "Must be the site's lead."})
+    demo_site_id = id_field(required=True, strict=True)
+    lead_id = id_field(strict=True, metadata={"description": "Must be the site's lead."})
     style = ma.fields.String(
         load_default=Style.PROFESSIONAL.value, validate=validate.OneOf([s.value for s in Style])
     )
     max_duration_seconds = ma.fields.Integer(
         load_default=120, strict=True, validate=validate.Range(min=30, max=300)
     )
-    include_intro = ma.fields.Boolean(load_default=True)
-    include_cta = ma.fields.Boolean(load_default=True)
+    include_intro = StrictBoolean(load_default=True)
+    include_cta = StrictBoolean(load_default=True)
     custom_instructions = ma.fields.String(
         allow_none=True, validate=validate.Length(max=2000),
         metadata={"description": "Tone or emphasis wishes; treated as untrusted data."},
@@ -29,7 +29,7 @@ class GenerateRequestSchema(StrictSchema):
         validate=validate.Length(min=1, max=200),
         metadata={"description": "Explicit model; only when LLM_ALLOW_MODEL_OVERRIDE is set."},
     )
-    voiceover = ma.fields.Boolean(load_default=True)
+    voiceover = StrictBoolean(load_default=True)
 
 
 class JobSchema(ma.Schema):

@@ -1,24 +1,40 @@
-"""Lead and demo-site payloads (§3.1, §3.2)."""
+"""Lead and demo-site payloads (§3.1, §3.2); lengths are the columns' (shared/db/models.py)."""
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 import marshmallow as ma
 from marshmallow import validate
 
-from web.schemas.base import PaginationSchema, StrictSchema
+from web.schemas.base import (
+    NOT_BLANK,
+    PaginationSchema,
+    StrictDecimal,
+    StrictSchema,
+    http_url,
+    id_field,
+)
 
-_HTTP_URL = validate.URL(schemes={"http", "https"}, require_tld=False)
+# Lead.value is NUMERIC(14, 2): twelve digits before the point.
+MAX_LEAD_VALUE = Decimal("999999999999.99")
 
 
 class LeadCreateSchema(StrictSchema):
-    company_name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
+    company_name = ma.fields.String(
+        required=True, validate=[validate.Length(min=1, max=200), NOT_BLANK])
     industry = ma.fields.String(allow_none=True, validate=validate.Length(max=200))
-    website_url = ma.fields.String(allow_none=True, validate=[validate.Length(max=2048), _HTTP_URL])
+    website_url = ma.fields.String(allow_none=True, validate=http_url(),
+                                   metadata={"description": "http(s) URL, or null."})
     contact_name = ma.fields.String(allow_none=True, validate=validate.Length(max=200))
     contact_email = ma.fields.Email(allow_none=True, validate=validate.Length(max=320))
-    value = ma.fields.Decimal(
-        load_default=0, places=2, validate=validate.Range(min=0), allow_nan=False,
-        metadata={"description": "Expected deal value in USD; routes the LLM tier."},
+    value = StrictDecimal(
+        load_default=Decimal(0), places=2, allow_nan=False,
+        validate=validate.Range(min=Decimal(0), max=MAX_LEAD_VALUE),
+        # Numbers in the document (apispec would write the Decimals as strings).
+        metadata={"description": "Expected deal value in USD, rounded to cents; routes the "
+                                 "LLM tier.",
+                  "default": 0, "minimum": 0, "maximum": float(MAX_LEAD_VALUE)},
     )
 
 
@@ -38,11 +54,11 @@ class LeadListQuerySchema(PaginationSchema):
 
 
 class DemoSiteListQuerySchema(PaginationSchema):
-    lead_id = ma.fields.Integer(validate=validate.Range(min=1))
+    lead_id = id_field()
 
 
 class ImprovementSchema(StrictSchema):
-    title = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
+    title = ma.fields.String(required=True, validate=[validate.Length(min=1, max=200), NOT_BLANK])
     description = ma.fields.String(validate=validate.Length(max=2000))
     category = ma.fields.String(allow_none=True, validate=validate.Length(max=200))
     impact = ma.fields.String(allow_none=True, validate=validate.OneOf(["high", "medium", "low"]))
@@ -60,8 +76,8 @@ class ImprovementPlanSchema(StrictSchema):
 
 
 class DemoSiteCreateSchema(StrictSchema):
-    lead_id = ma.fields.Integer(required=True, strict=True)
-    url = ma.fields.String(required=True, validate=[validate.Length(max=2048), _HTTP_URL])
+    lead_id = id_field(required=True, strict=True)
+    url = ma.fields.String(required=True, validate=http_url())
     improvement_plan = ma.fields.Nested(ImprovementPlanSchema, required=True)
 
 

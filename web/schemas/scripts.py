@@ -7,7 +7,15 @@ from marshmallow import validate
 
 from shared.db.models import ApprovalStatus, VoiceoverStatus
 from shared.script.types import SceneType, Style, Tier
-from web.schemas.base import PaginationSchema, StrictSchema
+from web.parsing import MAX_INT32
+from web.schemas.base import (
+    NOT_BLANK,
+    PaginationSchema,
+    QueryBoolean,
+    StrictBoolean,
+    StrictSchema,
+    id_field,
+)
 
 
 class SectionSchema(ma.Schema):
@@ -60,29 +68,30 @@ class VideoScriptSchema(ma.Schema):
 
 
 class IncludeDeletedQuerySchema(StrictSchema):
-    include_deleted = ma.fields.Boolean(
+    include_deleted = QueryBoolean(
         load_default=False, metadata={"description": "Also return soft-deleted scripts."}
     )
 
 
 class ScriptListQuerySchema(PaginationSchema):
-    lead_id = ma.fields.Integer(validate=validate.Range(min=1))
-    demo_site_id = ma.fields.Integer(validate=validate.Range(min=1))
+    lead_id = id_field()
+    demo_site_id = id_field()
     style = ma.fields.Enum(Style, by_value=True)
     is_approved = ma.fields.Enum(ApprovalStatus, by_value=True)
-    include_deleted = ma.fields.Boolean(load_default=False)
+    include_deleted = QueryBoolean(load_default=False)
 
 
 class RegenerateRequestSchema(StrictSchema):
     instructions = ma.fields.String(
-        required=True, validate=validate.Length(min=1, max=2000),
+        required=True, validate=[validate.Length(min=1, max=2000), NOT_BLANK],
         metadata={"description": "What to change in this section; treated as untrusted data.",
                   "example": "Open with the subscription numbers and keep it under 20 seconds."},
     )
     section_index = ma.fields.Integer(
-        strict=True, metadata={"description": "Optional; must equal the path's index."}
+        strict=True, validate=validate.Range(min=0, max=MAX_INT32),
+        metadata={"description": "Optional; must equal the path's index."},
     )
-    voiceover = ma.fields.Boolean(load_default=True)
+    voiceover = StrictBoolean(load_default=True)
 
 
 class ApprovalRequestSchema(StrictSchema):
@@ -92,7 +101,7 @@ class ApprovalRequestSchema(StrictSchema):
         metadata={"example": "approved"},
     )
     approved_by = ma.fields.String(
-        required=True, validate=validate.Length(min=1, max=255),
+        required=True, validate=[validate.Length(min=1, max=255), NOT_BLANK],
         metadata={"example": "maya.reviewer@example.com"},
     )
     approval_notes = ma.fields.String(
@@ -112,7 +121,7 @@ class ApprovalSchema(ma.Schema):
 
 
 class DeleteQuerySchema(StrictSchema):
-    hard_delete = ma.fields.Boolean(
+    hard_delete = QueryBoolean(
         load_default=False,
         metadata={"description": "Remove the row and its audio for good (cost history stays)."},
     )
