@@ -10,10 +10,14 @@ time limits, which is why the script engine enforces its own deadline.
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import setup_logging
 
 from shared.config import ConfigError, load_settings
+from shared.logging import configure_logging
 from shared.tasknames import (
     NIGHTLY_BATCH,
     RUN_SCRIPT_JOB,
@@ -22,6 +26,19 @@ from shared.tasknames import (
     SWEEP_STUCK_JOBS,
     VOICEOVER_QUEUE,
 )
+
+
+@setup_logging.connect
+def _configure_process_logging(**_kwargs: Any) -> None:
+    """Configure logging once, when the worker or beat process starts.
+
+    Connecting this signal tells Celery to leave logging alone: it neither installs its own
+    handlers nor redirects stdout/stderr into a logger. Configuring later, from inside a
+    task, would attach our handler to that redirect proxy, whose recursion guard swallows
+    every record: a worker then falls silent after its first task. ``LOG_LEVEL`` governs
+    the level (the Procfile passes the same value as ``--loglevel``).
+    """
+    configure_logging(settings)
 
 
 def nightly_crontab(expression: str) -> crontab:

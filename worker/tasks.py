@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 import uuid
 from typing import Any
 
@@ -13,7 +15,6 @@ from shared.jobs.batch import start_nightly_batch
 from shared.jobs.runner import run_job
 from shared.jobs.runtime import Runtime, build_runtime
 from shared.jobs.sweeper import sweep_stuck_jobs
-from shared.logging import configure_logging
 from shared.tasknames import (
     NIGHTLY_BATCH,
     RUN_SCRIPT_JOB,
@@ -22,6 +23,8 @@ from shared.tasknames import (
     TASK_FOR_KIND,
 )
 from worker.celery_app import app, settings
+
+log = logging.getLogger(__name__)
 
 _runtime: Runtime | None = None
 _runtime_lock = threading.Lock()
@@ -36,12 +39,15 @@ class CeleryTaskPublisher:
 
 
 def runtime() -> Runtime:
-    """Build the runtime on first use, in the process (and after the fork) that uses it."""
+    """Build the runtime on first use, in the process (and after the fork) that uses it.
+
+    Logging is not configured here: the worker and beat configure it once at start, from
+    Celery's ``setup_logging`` signal (worker/celery_app.py).
+    """
     global _runtime
     if _runtime is None:
         with _runtime_lock:
             if _runtime is None:
-                configure_logging(settings)
                 _runtime = build_runtime(settings, CeleryTaskPublisher())
     return _runtime
 
@@ -53,14 +59,28 @@ def _dispose_inherited_engine(**_kwargs: Any) -> None:
         _runtime.db_engine.dispose(close=False)
 
 
+def _run_logged(job_id: str, task: str) -> None:
+    """Run the job, with a start and an end line carrying its id for whoever is on call."""
+    started = time.monotonic()
+    log.info("job task started", extra={"job_id": job_id, "task": task})
+    try:
+        run_job(runtime(), job_id)
+    except BaseException:
+        log.warning("job task raised", extra={"job_id": job_id, "task": task,
+                                               "seconds": round(time.monotonic() - started, 3)})
+        raise
+    log.info("job task finished", extra={"job_id": job_id, "task": task,
+                                         "seconds": round(time.monotonic() - started, 3)})
+
+
 @app.task(name=RUN_SCRIPT_JOB, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def run_script_job(job_id: str) -> None:
-    run_job(runtime(), job_id)
+    _run_logged(job_id, RUN_SCRIPT_JOB)
 
 
 @app.task(name=RUN_VOICEOVER_JOB, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def run_voiceover_job(job_id: str) -> None:
-    run_job(runtime(), job_id)
+    _run_logged(job_id, RUN_VOICEOVER_JOB)
 
 
 @app.task(name=NIGHTLY_BATCH, ignore_result=True)
