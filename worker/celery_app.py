@@ -74,6 +74,9 @@ app.conf.update(
         SWEEP_STUCK_JOBS: {"queue": SCRIPTS_QUEUE},
         NIGHTLY_BATCH: {"queue": SCRIPTS_QUEUE},
     },
+    # Beat creates the directory of its schedule file (a fresh checkout has no var/ yet).
+    beat_scheduler="worker.beat:Scheduler",
+    beat_schedule_filename=str(settings.var_dir / "celerybeat-schedule"),
     timezone="UTC",
     enable_utc=True,
     beat_schedule={
