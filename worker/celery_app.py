@@ -10,11 +10,12 @@ time limits, which is why the script engine enforces its own deadline.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from celery import Celery
+from celery import Celery, Task
 from celery.schedules import crontab
-from celery.signals import setup_logging
+from celery.signals import setup_logging, task_postrun, task_prerun
 
 from shared.config import ConfigError, load_settings
 from shared.logging import configure_logging
@@ -39,6 +40,33 @@ def _configure_process_logging(**_kwargs: Any) -> None:
     the level (the Procfile passes the same value as ``--loglevel``).
     """
     configure_logging(settings)
+
+
+log = logging.getLogger("worker.tasks")
+_JOB_TASKS = frozenset({RUN_SCRIPT_JOB, RUN_VOICEOVER_JOB})
+
+
+def _job_id(args: tuple[Any, ...] | None, kwargs: dict[str, Any] | None) -> str | None:
+    if args:
+        return str(args[0])
+    return str((kwargs or {}).get("job_id")) if kwargs else None
+
+
+@task_prerun.connect
+def _log_job_task_start(task: Task | None = None, args: tuple[Any, ...] | None = None,
+                        kwargs: dict[str, Any] | None = None, **_extra: Any) -> None:
+    """A line per job task with the job id, so on-call can follow a job through workers."""
+    if task is not None and task.name in _JOB_TASKS:
+        log.info("job task started", extra={"job_id": _job_id(args, kwargs), "task": task.name})
+
+
+@task_postrun.connect
+def _log_job_task_end(task: Task | None = None, args: tuple[Any, ...] | None = None,
+                      kwargs: dict[str, Any] | None = None, state: str | None = None,
+                      **_extra: Any) -> None:
+    if task is not None and task.name in _JOB_TASKS:
+        log.info("job task finished", extra={"job_id": _job_id(args, kwargs),
+                                             "task": task.name, "state": state})
 
 
 def nightly_crontab(expression: str) -> crontab:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import logging
 import threading
-import time
 import uuid
 from typing import Any
 
@@ -24,8 +22,6 @@ from shared.tasknames import (
 )
 from worker.celery_app import app, settings
 
-log = logging.getLogger(__name__)
-
 _runtime: Runtime | None = None
 _runtime_lock = threading.Lock()
 
@@ -41,8 +37,7 @@ class CeleryTaskPublisher:
 def runtime() -> Runtime:
     """Build the runtime on first use, in the process (and after the fork) that uses it.
 
-    Logging is not configured here: the worker and beat configure it once at start, from
-    Celery's ``setup_logging`` signal (worker/celery_app.py).
+    Logging is configured once at process start (worker/celery_app.py), never from here.
     """
     global _runtime
     if _runtime is None:
@@ -59,28 +54,14 @@ def _dispose_inherited_engine(**_kwargs: Any) -> None:
         _runtime.db_engine.dispose(close=False)
 
 
-def _run_logged(job_id: str, task: str) -> None:
-    """Run the job, with a start and an end line carrying its id for whoever is on call."""
-    started = time.monotonic()
-    log.info("job task started", extra={"job_id": job_id, "task": task})
-    try:
-        run_job(runtime(), job_id)
-    except BaseException:
-        log.warning("job task raised", extra={"job_id": job_id, "task": task,
-                                               "seconds": round(time.monotonic() - started, 3)})
-        raise
-    log.info("job task finished", extra={"job_id": job_id, "task": task,
-                                         "seconds": round(time.monotonic() - started, 3)})
-
-
 @app.task(name=RUN_SCRIPT_JOB, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def run_script_job(job_id: str) -> None:
-    _run_logged(job_id, RUN_SCRIPT_JOB)
+    run_job(runtime(), job_id)
 
 
 @app.task(name=RUN_VOICEOVER_JOB, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def run_voiceover_job(job_id: str) -> None:
-    _run_logged(job_id, RUN_VOICEOVER_JOB)
+    run_job(runtime(), job_id)
 
 
 @app.task(name=NIGHTLY_BATCH, ignore_result=True)
