@@ -351,7 +351,11 @@ def summarize(responses: list[Response]) -> dict[str, Any]:
         return {"count": 0}
     seconds = [response.seconds for response in responses]
     statuses = Counter(response.status for response in responses)
+    # An outage answer is a 503 that tells the client when to come back.
+    no_retry_after = sum(1 for response in responses if response.status == 503
+                         and not any(k.lower() == "retry-after" for k in response.headers))
     return {"count": len(responses), "statuses": dict(sorted(statuses.items())),
+            "503_without_retry_after": no_retry_after,
             "p50_ms": round(percentile(seconds, 50) * 1000, 1),
             "p99_ms": round(percentile(seconds, 99) * 1000, 1),
             "max_ms": round(max(seconds) * 1000, 1)}
@@ -593,7 +597,9 @@ def report(result: Result) -> None:
         if summary["count"]:
             print(f"http {name}: n={summary['count']} statuses={summary['statuses']} "
                   f"p50={summary['p50_ms']} ms p99={summary['p99_ms']} ms "
-                  f"max={summary['max_ms']} ms")
+                  f"max={summary['max_ms']} ms"
+                  + (f" (503 without Retry-After: {summary['503_without_retry_after']})"
+                     if summary["503_without_retry_after"] else ""))
     for note in result.notes:
         print(f"note: {note}")
     for goal, met in result.goals.items():
