@@ -599,7 +599,7 @@ def report(result: Result) -> None:
                   f"p50={summary['p50_ms']} ms p99={summary['p99_ms']} ms "
                   f"max={summary['max_ms']} ms"
                   + (f" (503 without Retry-After: {summary['503_without_retry_after']})"
-                     if summary["503_without_retry_after"] else ""))
+                     if summary["503_without_retry_after"] and "readyz" not in name else ""))
     for note in result.notes:
         print(f"note: {note}")
     for goal, met in result.goals.items():
