@@ -52,11 +52,28 @@ class Settings(BaseSettings):
         max_length=64,
         description="Prefix for every broker key, so several deployments can share one Redis.",
     )
+    broker_publish_timeout_seconds: float = Field(
+        default=1.0, gt=0, le=30,
+        description="The web's broker connect/read timeout for one publish (no retries).",
+    )
+    publish_wait_seconds: float = Field(
+        default=0.25, gt=0, le=10,
+        description="Longest a request waits for its job's publish; the rest is background.",
+    )
+    publish_breaker_seconds: float = Field(
+        default=5.0, ge=0, le=600,
+        description="After a failed publish the web stops trying this long (jobs go to the "
+        "sweeper) instead of making every request meet the dead broker.",
+    )
     db_pool_size: int = Field(
         default=10, ge=1, le=200,
         description="Connections kept per process; tasks hold one only while they touch the DB.",
     )
     db_max_overflow: int = Field(default=20, ge=0, le=500)
+    db_connect_timeout_seconds: int = Field(
+        default=5, ge=1, le=120,
+        description="A Postgres connection attempt gives up after this (unreachable host).",
+    )
     var_dir: Path = Field(default=Path("var"), description="Where embedded mode keeps files.")
     storage_dir: Path = Field(
         default=Path("var/audio"), description="Where voiceover audio files are written."
@@ -99,6 +116,18 @@ class Settings(BaseSettings):
         description="A queued job published this long ago is published again (lost message).",
     )
     job_max_attempts: int = Field(default=5, ge=1, le=50)
+    job_db_retry_initial_seconds: float = Field(
+        default=1.0, gt=0, le=60,
+        description="First delay before a task the database interrupted is retried.",
+    )
+    job_db_retry_max_seconds: float = Field(
+        default=30.0, gt=0, le=600,
+        description="Cap of the exponential delay between those retries.",
+    )
+    job_db_retry_max_retries: int = Field(
+        default=120, ge=0, le=10000,
+        description="Retries of one delivery before it is dropped and left to the sweeper.",
+    )
     sweeper_interval_seconds: int = Field(default=60, ge=1)
     worker_concurrency: int = Field(default=32, ge=1, le=1000)
     broker_max_connections: int = Field(default=200, ge=10)
@@ -111,6 +140,10 @@ class Settings(BaseSettings):
     tts_model: str = "tts-1"
     tts_base_url: str = ""
     tts_api_key: SecretStr | None = None
+    audio_temp_max_age_seconds: int = Field(
+        default=3600, ge=60,
+        description="The sweeper deletes temp audio files older than this (killed writers).",
+    )
 
     # --- batch --------------------------------------------------------------------------
     nightly_batch_cron: str = "0 2 * * *"
@@ -165,6 +198,11 @@ class Settings(BaseSettings):
             raise ValueError(
                 "LLM_TIMEOUT_SECONDS x LLM_MAX_ATTEMPTS plus backoff must fit in "
                 "TASK_TIME_LIMIT_SECONDS (the engine falls back a tier when its deadline nears)"
+            )
+        if self.audio_temp_max_age_seconds <= self.task_time_limit_seconds:
+            raise ValueError(
+                "AUDIO_TEMP_MAX_AGE_SECONDS must be above TASK_TIME_LIMIT_SECONDS (a live "
+                "voiceover may still be writing a younger temp file)"
             )
         if self.job_lease_seconds <= self.task_time_limit_seconds:
             raise ValueError("JOB_LEASE_SECONDS must be above TASK_TIME_LIMIT_SECONDS")

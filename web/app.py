@@ -10,17 +10,20 @@ import atexit
 
 import redis
 from flask import Flask
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+from sqlalchemy import Engine
 
 from shared.config import Settings, load_settings
 from shared.db.migrate import upgrade_to_head
 from shared.db.session import make_engine, make_session_factory
 from shared.jobs.inprocess import InProcessWorker
-from shared.jobs.publishing import JobPublisher, install_publisher
+from shared.jobs.publishing import JobPublisher, forget_publish, install_publisher
 from shared.jobs.runtime import build_runtime
 from shared.logging import configure_logging
 from web import db
 from web.blueprints import batches, health, jobs, leads, video_scripts, voiceovers
-from web.errors import ScriptforgeApi, register_domain_error_handlers
+from web.errors import ScriptforgeApi, register_domain_error_handlers, register_outage_handlers
 
 
 def create_app(
@@ -48,6 +51,7 @@ def create_app(
 
     api = ScriptforgeApi(app)
     register_domain_error_handlers(app)
+    register_outage_handlers(app)
     for blueprint in (leads.leads_blp, leads.demo_sites_blp, video_scripts.blp, jobs.blp,
                       voiceovers.blp, batches.blp):
         api.register_blueprint(blueprint)
@@ -69,17 +73,33 @@ def _build_state(
         app.extensions["scriptforge.worker"] = worker
         atexit.register(worker.shutdown, wait=False)
         return db.WebState(settings, runtime.db_engine, runtime.session_factory, worker)
-    if publisher is None:
-        from web.publisher import CeleryPublisher  # only production needs the broker client
-
-        publisher = CeleryPublisher(settings)
     engine = make_engine(settings.resolved_database_url, pool_size=settings.db_pool_size,
-                         max_overflow=settings.db_max_overflow)
+                         max_overflow=settings.db_max_overflow,
+                         connect_timeout_seconds=settings.db_connect_timeout_seconds)
+    if publisher is None:
+        publisher = _broker_publisher(settings, engine)
     factory = make_session_factory(engine)
     install_publisher(factory, publisher)
     if redis_client is None and settings.redis_url:
+        # The readiness probe answers promptly: one try, short timeouts, no redis-py retries.
+        timeout = settings.broker_publish_timeout_seconds
         redis_client = redis.Redis.from_url(
-            settings.redis_url, socket_connect_timeout=2, socket_timeout=2
+            settings.redis_url, socket_connect_timeout=timeout, socket_timeout=timeout,
+            retry=Retry(NoBackoff(), 0),
         )
     ping = redis_client.ping if redis_client is not None else None
     return db.WebState(settings, engine, factory, publisher, ping_broker=ping)
+
+
+def _broker_publisher(settings: Settings, engine: Engine) -> JobPublisher:
+    """Celery publishing that never holds a request longer than ``PUBLISH_WAIT_SECONDS``."""
+    from web.publisher import BackgroundPublisher, CeleryPublisher  # production only
+
+    publisher = BackgroundPublisher(
+        CeleryPublisher(settings),
+        on_late_failure=lambda job_id: forget_publish(engine, job_id),
+        wait_seconds=settings.publish_wait_seconds,
+        breaker_seconds=settings.publish_breaker_seconds,
+    )
+    atexit.register(publisher.shutdown, wait=True)
+    return publisher

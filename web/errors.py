@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import Flask
 from flask_smorest import Api
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
+from shared.db.availability import RETRY_AFTER_SECONDS, is_database_unavailable
 from shared.errors import ConflictError, DomainValidationError, NotFoundError
+
+log = logging.getLogger(__name__)
 
 
 class ScriptforgeApi(Api):
@@ -74,3 +80,24 @@ def register_domain_error_handlers(app: Flask) -> None:
     @app.errorhandler(ConflictError)
     def _conflict(error: ConflictError) -> tuple[dict[str, Any], int]:
         return respond(409, "Conflict", str(error))
+
+
+def register_outage_handlers(app: Flask) -> None:
+    """A database outage is a 503 with ``Retry-After`` (§6), not a 500: nothing is wrong
+    with the request, and the same request succeeds once the database is back (the pool
+    pre-pings, so the first request after the outage reconnects on its own)."""
+
+    def database_error(error: DBAPIError | PoolTimeoutError
+                       ) -> tuple[dict[str, Any], int, dict[str, str]]:
+        if not is_database_unavailable(error):
+            raise error  # a real bug (constraint, bad SQL): Flask turns it into a logged 500
+        log.warning("database unavailable: %s", type(error).__name__, exc_info=True)
+        body = {
+            "code": 503, "status": "Service Unavailable",
+            "message": f"the database is unavailable; retry in {RETRY_AFTER_SECONDS} seconds "
+                       "(with the same Idempotency-Key, a retried POST cannot create twice)",
+        }
+        return body, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+    app.register_error_handler(DBAPIError, database_error)
+    app.register_error_handler(PoolTimeoutError, database_error)

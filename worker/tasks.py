@@ -6,12 +6,14 @@ import threading
 import uuid
 from typing import Any
 
+from celery import Task
 from celery.signals import worker_process_init
 
 from shared.db.models import JobKind
 from shared.jobs.batch import start_nightly_batch
-from shared.jobs.runner import run_job
+from shared.jobs.runner import db_retry_countdown, run_job
 from shared.jobs.runtime import Runtime, build_runtime
+from shared.jobs.store import DatabaseUnavailableError
 from shared.jobs.sweeper import sweep_stuck_jobs
 from shared.tasknames import (
     NIGHTLY_BATCH,
@@ -54,14 +56,41 @@ def _dispose_inherited_engine(**_kwargs: Any) -> None:
         _runtime.db_engine.dispose(close=False)
 
 
-@app.task(name=RUN_SCRIPT_JOB, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
-def run_script_job(job_id: str) -> None:
-    run_job(runtime(), job_id)
+def _run_or_retry(task: Task, job_id: str, supersedes_attempt: int | None,
+                  unrecorded_calls: list[dict[str, Any]] | None) -> None:
+    """Run the job; if the database is unreachable, retry this delivery later.
+
+    Without this the exception would end the task, acks_late would acknowledge the message,
+    and a database outage would drain the queue: every job left to the sweeper's 15 minutes
+    (queued) or to its lease (running). ``self.retry`` publishes the retry before the
+    original message is acknowledged, so the delivery is never lost.
+    """
+    try:
+        run_job(runtime(), job_id, supersedes_attempt=supersedes_attempt,
+                unrecorded_calls=unrecorded_calls)
+    except DatabaseUnavailableError as outage:
+        raise task.retry(
+            args=[job_id],
+            kwargs={"supersedes_attempt": outage.attempt,
+                    "unrecorded_calls": outage.unrecorded_calls or None},
+            countdown=db_retry_countdown(settings, task.request.retries),
+            max_retries=settings.job_db_retry_max_retries,
+            exc=outage,
+        ) from outage
 
 
-@app.task(name=RUN_VOICEOVER_JOB, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
-def run_voiceover_job(job_id: str) -> None:
-    run_job(runtime(), job_id)
+@app.task(bind=True, name=RUN_SCRIPT_JOB, acks_late=True, reject_on_worker_lost=True,
+          ignore_result=True)
+def run_script_job(self: Task, job_id: str, supersedes_attempt: int | None = None,
+                   unrecorded_calls: list[dict[str, Any]] | None = None) -> None:
+    _run_or_retry(self, job_id, supersedes_attempt, unrecorded_calls)
+
+
+@app.task(bind=True, name=RUN_VOICEOVER_JOB, acks_late=True, reject_on_worker_lost=True,
+          ignore_result=True)
+def run_voiceover_job(self: Task, job_id: str, supersedes_attempt: int | None = None,
+                      unrecorded_calls: list[dict[str, Any]] | None = None) -> None:
+    _run_or_retry(self, job_id, supersedes_attempt, unrecorded_calls)
 
 
 @app.task(name=NIGHTLY_BATCH, ignore_result=True)
@@ -75,4 +104,4 @@ def nightly_batch() -> str | None:
 def sweep() -> dict[str, int]:
     report = sweep_stuck_jobs(runtime())
     return {"republished": report.republished, "abandoned": report.abandoned,
-            "expired_keys": report.expired_keys}
+            "expired_keys": report.expired_keys, "removed_temp_files": report.removed_temp_files}

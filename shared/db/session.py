@@ -14,13 +14,16 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 
 def make_engine(
-    url: str, *, pool_size: int = 10, max_overflow: int = 20, echo: bool = False
+    url: str, *, pool_size: int = 10, max_overflow: int = 20, echo: bool = False,
+    connect_timeout_seconds: int = 5,
 ) -> Engine:
     """Create an engine tuned for the dialect.
 
     SQLite (embedded mode) is shared by the web threads and the in-process worker threads,
     so it runs in WAL mode with a busy timeout and enforced foreign keys; Postgres gets a
-    pre-pinged pool so a database restart costs one failed checkout, not a failed job.
+    pre-pinged pool so a database restart costs one failed checkout, not a failed job, and
+    a connect timeout so an unreachable host (packets dropped, not refused) fails within
+    seconds instead of the operating system's minutes-long TCP timeout.
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -41,6 +44,7 @@ def make_engine(
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_recycle=1800,
+        connect_args={"connect_timeout": connect_timeout_seconds},
     )
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from shared.db.models import DemoSite, Job, JobKind
 from shared.errors import DomainValidationError, NotFoundError
 from shared.jobs import store
+from shared.jobs.call_ledger import CallLedger
 from shared.jobs.publishing import publish_after_commit
 from shared.jobs.runtime import Runtime
 from shared.jobs.store import Claim, JobFailedError, StaleAttemptError
@@ -82,6 +83,15 @@ def _parse_request(request: dict[str, Any]) -> GenerateParams:
 
 def run_generation(runtime: Runtime, claim: Claim, job: Job) -> None:
     params = GenerateParams.model_validate(job.params)
+    ledger = CallLedger(runtime, job_id=job.id, attempt=claim.attempt,
+                        style=params.options.style)
+    with ledger.carried_by_retry():
+        _generate(runtime, claim, job, params, ledger)
+
+
+def _generate(
+    runtime: Runtime, claim: Claim, job: Job, params: GenerateParams, ledger: CallLedger
+) -> None:
     with runtime.session() as session:
         try:
             plan, lead_view, site_view = engine_inputs(session, params.demo_site_id)
@@ -92,7 +102,8 @@ def run_generation(runtime: Runtime, claim: Claim, job: Job) -> None:
             ) from None
 
     generated = runtime.script_engine.generate(
-        plan, lead_view, site_view, params.options, deadline_seconds=runtime.task_budget_seconds
+        plan, lead_view, site_view, params.options, deadline_seconds=runtime.task_budget_seconds,
+        on_call=ledger,
     )
 
     try:

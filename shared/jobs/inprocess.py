@@ -13,8 +13,9 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 from shared.db.models import JobKind
-from shared.jobs.runner import run_job
+from shared.jobs.runner import db_retry_countdown, run_job
 from shared.jobs.runtime import Runtime
+from shared.jobs.store import DatabaseUnavailableError
 from shared.jobs.sweeper import sweep_stuck_jobs
 
 log = logging.getLogger(__name__)
@@ -40,12 +41,31 @@ class InProcessWorker:
             raise RuntimeError("in-process worker used before attach()")
         self._pool.submit(self._run, self._runtime, job_id)
 
-    @staticmethod
-    def _run(runtime: Runtime, job_id: uuid.UUID) -> None:
+    def _run(self, runtime: Runtime, job_id: uuid.UUID, retries: int = 0,
+             outage: DatabaseUnavailableError | None = None) -> None:
         try:
-            run_job(runtime, job_id)
+            run_job(runtime, job_id,
+                    supersedes_attempt=outage.attempt if outage else None,
+                    unrecorded_calls=outage.unrecorded_calls if outage else None)
+        except DatabaseUnavailableError as again:
+            # Same policy as the Celery tasks: retry with backoff, taking over the attempt.
+            if retries >= runtime.settings.job_db_retry_max_retries or self._stop.is_set():
+                log.warning("giving up retrying; the sweeper will pick the job up",
+                            extra={"job_id": str(job_id)})
+                return
+            timer = threading.Timer(
+                db_retry_countdown(runtime.settings, retries),
+                self._resubmit, args=(runtime, job_id, retries + 1, again),
+            )
+            timer.daemon = True
+            timer.start()
         except Exception:
             log.exception("in-process job raised", extra={"job_id": str(job_id)})
+
+    def _resubmit(self, runtime: Runtime, job_id: uuid.UUID, retries: int,
+                  outage: DatabaseUnavailableError) -> None:
+        if not self._stop.is_set():
+            self._pool.submit(self._run, runtime, job_id, retries, outage)
 
     def _sweep_forever(self) -> None:
         assert self._runtime is not None

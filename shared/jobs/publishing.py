@@ -43,10 +43,10 @@ def publish_after_commit(session: Session, job: Job) -> None:
     def publish() -> None:
         try:
             publisher.publish(job_id, kind)
-        except Exception:
-            log.warning("publish failed; the sweeper will retry", extra={"job_id": str(job_id)},
-                        exc_info=True)
-            _forget_publish(engine, job_id)
+        except Exception as error:
+            log.warning("publish failed; the sweeper will retry",
+                        extra={"job_id": str(job_id), "error": f"{type(error).__name__}: {error}"})
+            forget_publish(engine, job_id)
 
     call_after_commit(session, publish)
 
@@ -57,8 +57,10 @@ def install_publisher(factory: sessionmaker[Session], publisher: JobPublisher) -
     install_after_commit_hooks(factory)
 
 
-def _forget_publish(engine: Engine, job_id: uuid.UUID) -> None:
-    """Clear ``published_at`` so the sweeper treats the job as never published."""
+def forget_publish(engine: Engine, job_id: uuid.UUID) -> None:
+    """Clear ``published_at`` so the sweeper treats the job as never published (it then
+    re-publishes it after ``JOB_QUEUED_GRACE_SECONDS`` instead of
+    ``JOB_REPUBLISH_AFTER_SECONDS``)."""
     try:
         with engine.begin() as connection:
             connection.execute(update(Job).where(Job.id == job_id).values(published_at=None))

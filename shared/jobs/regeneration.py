@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from shared.db.models import Job, JobKind, VideoScript
 from shared.errors import DomainValidationError, NotFoundError
 from shared.jobs import store
+from shared.jobs.call_ledger import CallLedger
 from shared.jobs.publishing import publish_after_commit
 from shared.jobs.runtime import Runtime
 from shared.jobs.store import Claim, JobFailedError, StaleAttemptError
@@ -77,6 +78,15 @@ def _options_of(row: VideoScript) -> GenerationOptions:
 
 def run_regeneration(runtime: Runtime, claim: Claim, job: Job) -> None:
     params = RegenerateParams.model_validate(job.params)
+    # Style is known only once the source is read; the ledger row takes the source's.
+    ledger = CallLedger(runtime, job_id=job.id, attempt=claim.attempt, style=None)
+    with ledger.carried_by_retry():
+        _regenerate(runtime, claim, job, params, ledger)
+
+
+def _regenerate(
+    runtime: Runtime, claim: Claim, job: Job, params: RegenerateParams, ledger: CallLedger
+) -> None:
     with runtime.session() as session:
         try:
             source = get_script(session, params.script_id)
@@ -87,11 +97,12 @@ def run_regeneration(runtime: Runtime, claim: Claim, job: Job) -> None:
             ) from None
         script = script_from_row(source)
         options = _options_of(source)
+    ledger.style = options.style
 
     generated = runtime.script_engine.regenerate_section(
         script, params.section_index, params.instructions,
         plan=plan, lead=lead_view, demo_site=site_view, options=options,
-        deadline_seconds=runtime.task_budget_seconds,
+        deadline_seconds=runtime.task_budget_seconds, on_call=ledger,
     )
     for _ in range(_VERSION_RACE_RETRIES):
         try:

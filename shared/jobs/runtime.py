@@ -46,6 +46,7 @@ def build_runtime(
         settings.resolved_database_url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
+        connect_timeout_seconds=settings.db_connect_timeout_seconds,
     )
     factory = make_session_factory(engine)
     install_publisher(factory, publisher)

@@ -24,6 +24,24 @@ class StaleAttemptError(Exception):
     """This worker's attempt is no longer the job's current one (lease lost or finished)."""
 
 
+class DatabaseUnavailableError(Exception):
+    """The database could not be reached while running a job: retry the task, do not ack it.
+
+    ``attempt`` is the attempt that was interrupted (None if the job was never claimed): the
+    retried task passes it back to :func:`claim_job` as ``supersedes_attempt`` so it can
+    take the job over at once instead of waiting for that attempt's lease to expire.
+    """
+
+    def __init__(self, job_id: uuid.UUID, attempt: int | None, *,
+                 unrecorded_calls: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(f"database unavailable while running job {job_id} "
+                         f"(attempt {attempt if attempt is not None else 'not claimed'})")
+        self.job_id = job_id
+        self.attempt = attempt
+        # Ledger rows of LLM calls that could not be written yet (see shared.jobs.call_ledger).
+        self.unrecorded_calls = list(unrecorded_calls or [])
+
+
 class JobFailedError(Exception):
     """Nothing usable can be produced; the job ends ``failed`` with this message."""
 
@@ -93,23 +111,32 @@ class Claim:
     attempt: int
 
 
-def claim_job(session: Session, job_id: uuid.UUID, *, lease_seconds: int) -> Claim | None:
+def claim_job(
+    session: Session, job_id: uuid.UUID, *, lease_seconds: int,
+    supersedes_attempt: int | None = None,
+) -> Claim | None:
     """Take a job for this worker, or return None when there is nothing to do.
 
     A job is claimable when queued, or when running with an expired lease (its worker died).
     A finished job, or one another live worker holds, is a no-op: that is what makes a
     duplicate delivery harmless.
+
+    ``supersedes_attempt`` is passed by the retry of an attempt that stopped because the
+    database went away: that attempt is known to be over, so its lease need not be waited
+    out. The match on the attempt number keeps this exactly-once: only one retry can move
+    the counter from N to N + 1, and attempt N's late writes (conditional on ``attempts =
+    N``) are refused once it has moved.
     """
     now = utcnow()
+    claimable = [
+        Job.status == JobStatus.QUEUED,
+        and_(Job.status == JobStatus.RUNNING, Job.lease_expires_at < now),
+    ]
+    if supersedes_attempt is not None:
+        claimable.append(and_(Job.status == JobStatus.RUNNING, Job.attempts == supersedes_attempt))
     attempt = session.execute(
         update(Job)
-        .where(
-            Job.id == job_id,
-            or_(
-                Job.status == JobStatus.QUEUED,
-                and_(Job.status == JobStatus.RUNNING, Job.lease_expires_at < now),
-            ),
-        )
+        .where(Job.id == job_id, or_(*claimable))
         .values(
             status=JobStatus.RUNNING,
             attempts=Job.attempts + 1,

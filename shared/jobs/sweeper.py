@@ -1,4 +1,5 @@
-"""Re-publish jobs whose message was lost or whose worker died (§4 guarantees).
+"""Re-publish jobs whose message was lost or whose worker died (§4 guarantees), and clean up
+what killed workers leave behind (expired idempotency keys, half-written temp audio).
 
 Runs from Celery beat (and on a timer in embedded mode). Re-publishing is always safe:
 claiming is a conditional update, so a job that is in fact still queued or held by a live
@@ -16,6 +17,7 @@ from shared.jobs import store
 from shared.jobs.idempotency import purge_expired_keys
 from shared.jobs.publishing import publish_after_commit
 from shared.jobs.runtime import Runtime
+from shared.tts.storage import AudioStorage
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +27,7 @@ class SweepReport:
     republished: int
     abandoned: int
     expired_keys: int = 0
+    removed_temp_files: int = 0
 
 
 def sweep_stuck_jobs(runtime: Runtime) -> SweepReport:
@@ -49,7 +52,27 @@ def sweep_stuck_jobs(runtime: Runtime) -> SweepReport:
             republished += 1
         # Idempotency keys are promised for 24 hours, not forever.
         expired_keys = purge_expired_keys(session)
-    if republished or abandoned or expired_keys:
+    removed_temp_files = _remove_stale_temp_audio(runtime)
+    if republished or abandoned or expired_keys or removed_temp_files:
         log.info("sweeper", extra={"republished": republished, "abandoned": abandoned,
-                                   "expired_keys": expired_keys})
-    return SweepReport(republished=republished, abandoned=abandoned, expired_keys=expired_keys)
+                                   "expired_keys": expired_keys,
+                                   "removed_temp_files": removed_temp_files})
+    return SweepReport(republished=republished, abandoned=abandoned, expired_keys=expired_keys,
+                       removed_temp_files=removed_temp_files)
+
+
+def _remove_stale_temp_audio(runtime: Runtime) -> int:
+    """Delete temp audio files a killed voiceover worker left half-written.
+
+    Only files older than ``AUDIO_TEMP_MAX_AGE_SECONDS`` go, which is well past the task
+    time limit, so no live writer can still be filling one. A storage problem is logged and
+    never stops the job sweep, which matters more.
+    """
+    storage = AudioStorage(runtime.settings.storage_dir)
+    try:
+        return storage.remove_stale_temp_files(
+            older_than_seconds=runtime.settings.audio_temp_max_age_seconds
+        )
+    except OSError:
+        log.warning("sweeper could not clean temp audio files", exc_info=True)
+        return 0

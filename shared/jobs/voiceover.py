@@ -10,12 +10,15 @@ import uuid
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, NoResultFound
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from shared.db.models import Job, JobKind, VideoScript, Voiceover, VoiceoverStatus
 from shared.db.types import utcnow
 from shared.errors import NotFoundError
 from shared.jobs import store
+from shared.jobs.messages import scrub_paths
 from shared.jobs.publishing import publish_after_commit
 from shared.jobs.runtime import Runtime
 from shared.jobs.store import Claim, JobFailedError
@@ -56,27 +59,43 @@ def submit_voiceover(session: Session, script_id: int) -> Job:
     return enqueue_voiceover(session, get_script(session, script_id))
 
 
+def _script_gone(script_id: int) -> JobFailedError:
+    return JobFailedError("script_not_found",
+                          f"script {script_id} was deleted while being voiced; nothing to voice")
+
+
 def run_voiceover(runtime: Runtime, claim: Claim, job: Job) -> None:
+    """Voice the script. A hard delete of the script can land at any point of this; the
+    job then ends ``script_not_found`` at once (never waits out its lease, never reports
+    the TTS or file errors the vanished directory causes)."""
     params = VoiceoverParams.model_validate(job.params)
     settings = runtime.settings
-    with runtime.session() as session:
-        try:
-            row = get_script(session, params.script_id, include_deleted=True)
-        except NotFoundError:
-            raise JobFailedError(
-                "script_not_found", f"script {params.script_id} no longer exists; nothing to voice"
-            ) from None
-        script = script_from_row(row)
-        voiceover = session.scalar(select(Voiceover).where(Voiceover.job_id == job.id))
-        if voiceover is None:  # a retried attempt reuses the row (and its folder)
-            voiceover = Voiceover(
-                script_id=row.id, job_id=job.id, status=VoiceoverStatus.QUEUED,
-                engine=settings.voiceover_engine.value, voice=settings.voiceover_voice,
-                created_at=utcnow(),
-            )
-            session.add(voiceover)
-            session.flush()
-        voiceover_id = voiceover.id
+    try:
+        with runtime.session() as session:
+            try:
+                row = get_script(session, params.script_id, include_deleted=True)
+            except NotFoundError:
+                raise JobFailedError(
+                    "script_not_found",
+                    f"script {params.script_id} no longer exists; nothing to voice",
+                ) from None
+            script = script_from_row(row)
+            voiceover = session.scalar(select(Voiceover).where(Voiceover.job_id == job.id))
+            if voiceover is None:  # a retried attempt reuses the row (and its folder)
+                voiceover = Voiceover(
+                    script_id=row.id, job_id=job.id, status=VoiceoverStatus.QUEUED,
+                    engine=settings.voiceover_engine.value, voice=settings.voiceover_voice,
+                    created_at=utcnow(),
+                )
+                session.add(voiceover)
+                session.flush()
+            voiceover_id = voiceover.id
+    except IntegrityError:
+        # The script was deleted between reading it and inserting its voiceover (the
+        # foreign key refused the row): a definite answer, not a database outage.
+        if _script_exists(runtime, params.script_id):
+            raise
+        raise _script_gone(params.script_id) from None
 
     storage = AudioStorage(settings.storage_dir)
     try:
@@ -88,22 +107,36 @@ def run_voiceover(runtime: Runtime, claim: Claim, job: Job) -> None:
     except TTSUnavailableError as missing:
         _record_failure(runtime, claim, voiceover_id, "tts_unavailable", str(missing))
         return
-    except TTSError as failure:
-        _record_failure(runtime, claim, voiceover_id, "tts_failed", str(failure))
+    except (TTSError, OSError) as failure:
+        # A hard delete removes the script's audio directory under the engine's feet; the
+        # errors that follow (unwritable temp file, vanished section) are its echo.
+        if not _script_exists(runtime, params.script_id):
+            storage.delete_voiceover(params.script_id, voiceover_id)
+            raise _script_gone(params.script_id) from None
+        what = str(failure) if isinstance(failure, TTSError) else (
+            f"audio storage error: {failure.strerror or type(failure).__name__}")
+        _record_failure(runtime, claim, voiceover_id, "tts_failed", what)
         return
 
-    with runtime.session() as session:
-        stored = session.get(Voiceover, voiceover_id)
-        if stored is None:  # the script was hard-deleted while it was being voiced
-            storage.delete_voiceover(params.script_id, voiceover_id)
-            store.fail_job(session, claim, error_type="script_not_found",
-                           message=f"script {params.script_id} was deleted while being voiced")
-            return
-        _store_render(stored, render, storage)
-        script_row = session.get_one(VideoScript, params.script_id)
-        script_row.voiceover_status = VoiceoverStatus.READY
-        store.complete_job(session, claim,
-                           result={"voiceover_id": voiceover_id, "script_id": params.script_id})
+    try:
+        with runtime.session() as session:
+            stored = session.get(Voiceover, voiceover_id)
+            if stored is None:  # the script was hard-deleted while it was being voiced
+                raise _script_gone(params.script_id)
+            _store_render(stored, render, storage)
+            script_row = session.get_one(VideoScript, params.script_id)
+            script_row.voiceover_status = VoiceoverStatus.READY
+            store.complete_job(session, claim, result={"voiceover_id": voiceover_id,
+                                                       "script_id": params.script_id})
+    except (StaleDataError, NoResultFound, IntegrityError):
+        # The delete committed between reading the voiceover row and writing it back.
+        if _script_exists(runtime, params.script_id):
+            raise
+        storage.delete_voiceover(params.script_id, voiceover_id)
+        raise _script_gone(params.script_id) from None
+    except JobFailedError:
+        storage.delete_voiceover(params.script_id, voiceover_id)
+        raise
 
 
 def _store_render(voiceover: Voiceover, render: VoiceoverRender, storage: AudioStorage) -> None:
@@ -128,9 +161,16 @@ def _store_render(voiceover: Voiceover, render: VoiceoverRender, storage: AudioS
     voiceover.updated_at = utcnow()
 
 
+def _script_exists(runtime: Runtime, script_id: int) -> bool:
+    with runtime.session() as session:
+        return session.get(VideoScript, script_id) is not None
+
+
 def _record_failure(
     runtime: Runtime, claim: Claim, voiceover_id: int, error_type: str, message: str
 ) -> None:
+    # Engine and file errors quote absolute paths; clients must not see the server's layout.
+    message = scrub_paths(message)
     with runtime.session() as session:
         voiceover = session.get(Voiceover, voiceover_id)
         if voiceover is not None:

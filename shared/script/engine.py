@@ -23,7 +23,7 @@ from shared.llm.retry import BudgetExhausted, Deadline
 from shared.llm.routing import Route, override_allowed, routes_for, tier_for_value
 from shared.script import prompts
 from shared.script.filler import default_filler
-from shared.script.llm_calls import InvalidReply, LLMRun
+from shared.script.llm_calls import CallSink, InvalidReply, LLMRun
 from shared.script.offline import (
     compose_offline_script,
     compose_offline_section,
@@ -106,12 +106,16 @@ class ScriptEngine:
         options: GenerationOptions,
         *,
         deadline_seconds: float | None = None,
+        on_call: CallSink | None = None,
     ) -> GeneratedScript:
         """A script inside the timing window, whatever the provider does.
 
         LLM trouble never raises: it ends in the offline script with ``fallback_used`` and
         the reason in the metadata, because §4 counts a fallback script as a success.
         ``deadline_seconds`` is the caller's remaining time budget, measured from now.
+        ``on_call`` receives each LLM call's record as soon as the call returns, so the
+        caller can put it in the cost ledger at once (a worker that dies mid-run has still
+        paid for the calls it made).
         """
         started = self._clock()
         inputs = _Inputs(plan, lead, demo_site, options)
@@ -120,7 +124,7 @@ class ScriptEngine:
             script = self._offline_script(inputs)
             return self._result(script, None, None, started, metadata)
 
-        run = self._run(deadline_seconds)
+        run = self._run(deadline_seconds, on_call)
         slots = plan_sections(plan, options)
         guide = style_guide(options.style)
         messages = prompts.generation_messages(guide, plan, lead, demo_site, options, slots)
@@ -149,8 +153,12 @@ class ScriptEngine:
         demo_site: DemoSiteInfo,
         options: GenerationOptions,
         deadline_seconds: float | None = None,
+        on_call: CallSink | None = None,
     ) -> GeneratedScript:
-        """A new script with section ``index`` rewritten and every other one byte-identical."""
+        """A new script with section ``index`` rewritten and every other one byte-identical.
+
+        ``on_call`` is as for :meth:`generate`.
+        """
         started = self._clock()
         count = len(script.sections)
         if not 0 <= index < count:
@@ -174,7 +182,7 @@ class ScriptEngine:
         run: LLMRun | None = None
         section: Section | None = None
         if self._provider is not None:
-            run = self._run(deadline_seconds)
+            run = self._run(deadline_seconds, on_call)
             messages = prompts.regeneration_messages(
                 style_guide(script.style), script, slot, lead, demo_site, plan, instructions
             )
@@ -246,10 +254,11 @@ class ScriptEngine:
         return fill
 
     # --- plumbing ---------------------------------------------------------------------------
-    def _run(self, deadline_seconds: float | None) -> LLMRun:
+    def _run(self, deadline_seconds: float | None, on_call: CallSink | None) -> LLMRun:
         assert self._provider is not None
         deadline = Deadline(deadline_seconds, clock=self._clock)
-        return LLMRun(self._settings, self._provider, sleep=self._sleep, deadline=deadline)
+        return LLMRun(self._settings, self._provider, sleep=self._sleep, deadline=deadline,
+                      on_call=on_call)
 
     def _routes(self, inputs: _Inputs) -> list[Route]:
         return routes_for(inputs.lead.value, self._settings, inputs.options.model)

@@ -23,6 +23,9 @@ from shared.script.types import CallOutcome, CallPurpose, LLMCallRecord
 
 T = TypeVar("T")
 
+# Receives each call's record the moment the call returns (the job puts it in the ledger).
+CallSink = Callable[[LLMCallRecord], None]
+
 
 class InvalidReply(Exception):  # noqa: N818 - names the reply, like ReplyError's callers
     """A reply that arrived but could not be used; keeps it for the repair prompt."""
@@ -43,8 +46,10 @@ class LLMRun:
         *,
         sleep: Callable[[float], None] = time.sleep,
         deadline: Deadline | None = None,
+        on_call: CallSink | None = None,
     ) -> None:
         self._settings = settings
+        self._on_call = on_call
         self._provider = provider
         self._sleep = sleep
         self.deadline = deadline or Deadline(None)
@@ -182,18 +187,19 @@ class LLMRun:
             reply.provider_cost if reply else None,
             prices_for(route.tier, route.model, self._settings),
         )
-        self.records.append(
-            LLMCallRecord(
-                sequence=len(self.records),
-                model=route.model,
-                tier=route.tier,
-                purpose=purpose,
-                outcome=outcome,
-                prompt_tokens=prompt_tokens,
-                completion_tokens=completion_tokens,
-                cost_usd=cost,
-                cost_source=source,
-                latency_seconds=reply.latency_seconds if reply else (latency or 0.0),
-                error=error,
-            )
+        record = LLMCallRecord(
+            sequence=len(self.records),
+            model=route.model,
+            tier=route.tier,
+            purpose=purpose,
+            outcome=outcome,
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+            cost_usd=cost,
+            cost_source=source,
+            latency_seconds=reply.latency_seconds if reply else (latency or 0.0),
+            error=error,
         )
+        self.records.append(record)
+        if self._on_call is not None:
+            self._on_call(record)

@@ -99,3 +99,32 @@ def test_stuck_jobs_finds_lost_publishes_and_dead_workers(sessions: sessionmaker
     assert stuck == {lost, dead}
     assert fresh not in stuck
     assert published not in stuck
+
+
+def test_a_retry_takes_over_the_attempt_it_supersedes_once_and_only_once(
+    sessions: sessionmaker[Session],
+) -> None:
+    """A task whose attempt stopped on a database outage is retried with that attempt's
+    number: the retry need not wait out the lease, and exactly one retry can take over."""
+    job_id = _new_job(sessions)
+    with sessions.begin() as session:
+        interrupted = store.claim_job(session, job_id, lease_seconds=600)
+    assert interrupted is not None
+
+    with sessions.begin() as session:
+        retry = store.claim_job(session, job_id, lease_seconds=600,
+                                supersedes_attempt=interrupted.attempt)
+    with sessions.begin() as session:
+        duplicate = store.claim_job(session, job_id, lease_seconds=600,
+                                    supersedes_attempt=interrupted.attempt)
+    assert retry is not None
+    assert retry.attempt == interrupted.attempt + 1
+    assert duplicate is None
+    with pytest.raises(store.StaleAttemptError), sessions.begin() as session:
+        store.complete_job(session, interrupted, result={"script_id": 1})
+    with sessions.begin() as session:
+        store.complete_job(session, retry, result={"script_id": 2})
+    with sessions.begin() as session:
+        finished = store.claim_job(session, job_id, lease_seconds=600,
+                                   supersedes_attempt=retry.attempt)
+    assert finished is None

@@ -3,6 +3,8 @@ forgets idempotency keys past their 24 hours."""
 
 from __future__ import annotations
 
+import os
+import time
 from datetime import timedelta
 
 import pytest
@@ -13,6 +15,7 @@ from shared.db.types import utcnow
 from shared.jobs import store
 from shared.jobs.runtime import Runtime
 from shared.jobs.sweeper import sweep_stuck_jobs
+from shared.tts.storage import AudioStorage
 from tests.shared.jobs.conftest import MakeRuntime
 from tests.support.runtime import RecordingPublisher
 
@@ -53,3 +56,25 @@ def test_sweep(runtime: tuple[Runtime, RecordingPublisher]) -> None:
     assert sweep_stuck_jobs(rt).republished == 0
     with rt.session() as session:
         assert session.scalar(select(func.count()).select_from(Job)) == 2
+
+
+def test_sweep_removes_temp_audio_left_by_killed_workers(make_runtime: MakeRuntime) -> None:
+    """A voiceover worker killed mid-write leaves a hidden ``.tmp`` file; the sweeper (run
+    by beat) deletes it once it is older than any live writer could be, and nothing else."""
+    rt, _ = make_runtime()
+    storage = AudioStorage(rt.settings.storage_dir)
+    section = storage.section_path(7, 3, 0)
+    storage.write_bytes(section, b"RIFF finished")
+    stale = section.parent / ".section-1.wav.abc.tmp"
+    fresh = section.parent / ".section-2.wav.def.tmp"
+    stale.write_bytes(b"half")
+    fresh.write_bytes(b"being written")
+    old = time.time() - rt.settings.audio_temp_max_age_seconds - 60
+    os.utime(stale, (old, old))
+
+    report = sweep_stuck_jobs(rt)
+
+    assert report.removed_temp_files == 1
+    assert not stale.exists()
+    assert fresh.exists()
+    assert section.read_bytes() == b"RIFF finished"

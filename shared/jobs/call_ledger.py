@@ -1,0 +1,85 @@
+"""Put each LLM call in the cost ledger the moment it returns (§5.4), whatever becomes of
+the attempt that made it.
+
+Recording calls only when the script is stored lost every call of an attempt that died
+(SIGKILL, out of memory) or could not store its script (database outage): paid for, never
+accounted. :class:`CallLedger` is the engine's ``on_call`` sink: it commits one row per
+call in a short transaction of its own. A row that cannot be written then (the database
+is away) is kept in memory; the attempt's store writes it with the script, and if the
+store fails on the database too, the rows travel with the task's retry
+(:class:`~shared.jobs.store.DatabaseUnavailableError`) and are written before the retry
+runs. A death therefore loses at most the call in flight.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from shared.db.availability import is_database_unavailable
+from shared.jobs.runtime import Runtime
+from shared.jobs.store import DatabaseUnavailableError
+from shared.repositories.ledger import record_llm_call, record_unlinked_calls
+from shared.script.types import LLMCallRecord, Style
+
+log = logging.getLogger(__name__)
+
+# What a retry message carries: [{"attempt": 1, "style": "casual", "calls": [record, …]}].
+UnrecordedCalls = list[dict[str, Any]]
+
+
+class CallLedger:
+    """The ``on_call`` sink of one attempt; not shared between threads."""
+
+    def __init__(self, runtime: Runtime, *, job_id: uuid.UUID, attempt: int,
+                 style: Style | None) -> None:
+        self._runtime = runtime
+        self._job_id = job_id
+        self._attempt = attempt
+        self.style = style
+        self._unrecorded: list[LLMCallRecord] = []
+
+    def __call__(self, call: LLMCallRecord) -> None:
+        try:
+            with self._runtime.session() as session:
+                record_llm_call(session, call=call, job_id=self._job_id,
+                                attempt=self._attempt, style=self.style)
+        except SQLAlchemyError as error:
+            # Not fatal to the job: the store (or the retry) writes the row later.
+            log.warning("could not write a ledger row yet; kept for later",
+                        extra={"job_id": str(self._job_id), "attempt": self._attempt,
+                               "sequence": call.sequence, "error": type(error).__name__})
+            self._unrecorded.append(call)
+
+    def unrecorded(self) -> UnrecordedCalls:
+        if not self._unrecorded:
+            return []
+        return [{"attempt": self._attempt, "style": self.style.value if self.style else None,
+                 "calls": [call.model_dump(mode="json") for call in self._unrecorded]}]
+
+    @contextmanager
+    def carried_by_retry(self) -> Iterator[None]:
+        """A database outage inside the block becomes a retry that carries the rows this
+        attempt could not write."""
+        try:
+            yield
+        except SQLAlchemyError as error:
+            if not is_database_unavailable(error):
+                raise
+            raise DatabaseUnavailableError(self._job_id, self._attempt,
+                                           unrecorded_calls=self.unrecorded()) from error
+
+
+def write_unrecorded(runtime: Runtime, job_id: uuid.UUID, carried: UnrecordedCalls) -> None:
+    """Write rows carried by a retry (idempotent: rows already present are skipped)."""
+    with runtime.session() as session:
+        for group in carried:
+            style = Style(group["style"]) if group.get("style") else None
+            calls = [LLMCallRecord.model_validate(call) for call in group["calls"]]
+            record_unlinked_calls(session, job_id=job_id, attempt=int(group["attempt"]),
+                                  calls=calls, style=style)
