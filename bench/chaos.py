@@ -21,18 +21,17 @@ the database's return.
     .venv/bin/python bench/chaos.py --scenario redis-outage --scenario postgres-outage
 
 Needs ``redis-server`` and PostgreSQL's server binaries (``/usr/lib/postgresql/*/bin`` or on
-PATH); as root, Postgres runs as the ``postgres`` OS user via ``runuser``. Timings are short
+PATH); the private instances are tests/support/private_services.py's, which run Postgres as
+the ``postgres`` OS user via ``runuser`` when started as root. Timings are short
 where a scenario would otherwise wait on a production timer (see each scenario's notes).
 """
 
 from __future__ import annotations
 
 import argparse
-import atexit
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -42,7 +41,6 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from glob import glob
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +48,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import pytest  # noqa: E402  (only for the private services' skip signal)
 from sqlalchemy import Engine, create_engine, func, select  # noqa: E402
 from sqlalchemy.exc import DBAPIError  # noqa: E402
 
@@ -64,6 +63,7 @@ from bench.harness import (  # noqa: E402
     wait_http,
 )
 from shared.db.models import Job, JobStatus, LLMCall, VideoScript  # noqa: E402
+from tests.support.private_services import PrivatePostgres, PrivateRedis  # noqa: E402
 
 SAMPLE = json.loads((ROOT / "samples" / "harbor-coffee.json").read_text())
 TERMINAL = (JobStatus.SUCCEEDED, JobStatus.FAILED)
@@ -72,89 +72,6 @@ DB_RECOVERY_GOAL_SECONDS = 60.0
 
 
 # --- private services -------------------------------------------------------------------------
-
-
-class PrivateRedis:
-    """A throwaway redis-server: no persistence, so a restart comes back empty."""
-
-    def __init__(self, workdir: Path, group: ProcessGroup) -> None:
-        self.binary = shutil.which("redis-server")
-        if self.binary is None:
-            raise SystemExit("redis-server is not installed (apt-get install redis-server)")
-        self.dir = workdir / "redis"
-        self.dir.mkdir()
-        self.port = free_port()
-        self.group = group
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.group.spawn("redis", [
-            self.binary or "redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-            "--save", "", "--appendonly", "no", "--dir", str(self.dir),
-        ], env=dict(os.environ))
-        self.group.wait_for_log("redis", "Ready to accept connections", timeout=20)
-
-    def stop(self) -> None:
-        self.group.stop("redis")
-
-
-class PrivatePostgres:
-    """A throwaway PostgreSQL cluster (initdb + pg_ctl), owned by ``postgres`` when root."""
-
-    def __init__(self, workdir: Path) -> None:
-        candidates = sorted(glob("/usr/lib/postgresql/*/bin"), key=_version_key)
-        on_path = shutil.which("pg_ctl")
-        bindir = Path(candidates[-1]) if candidates else (Path(on_path).parent if on_path
-                                                           else None)
-        if bindir is None or not (bindir / "initdb").exists():
-            raise SystemExit("PostgreSQL server binaries (initdb, pg_ctl) not found")
-        self.bindir = bindir
-        self.dir = workdir / "postgres"
-        self.dir.mkdir()
-        self.data = self.dir / "data"
-        self.port = free_port()
-        self.running = False
-        if os.geteuid() == 0:  # initdb refuses to run as root
-            shutil.chown(self.dir, user="postgres", group="postgres")
-        atexit.register(self.close)
-
-    @property
-    def admin_url(self) -> str:
-        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
-
-    def _run(self, *command: str) -> None:
-        argv = [str(self.bindir / command[0]), *command[1:]]
-        if os.geteuid() == 0:
-            argv = ["runuser", "-u", "postgres", "--", *argv]
-        result = subprocess.run(argv, capture_output=True, text=True, check=False)
-        if result.returncode != 0:
-            raise SystemExit(f"{' '.join(argv)} failed:\n{result.stdout}{result.stderr}")
-
-    def init(self) -> None:
-        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust",
-                  "-E", "UTF8", "--no-sync")
-
-    def start(self) -> None:
-        options = (f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.dir} "
-                   "-c max_connections=400")
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.dir / "server.log"), "-w",
-                  "-t", "60", "-o", options, "start")
-        self.running = True
-
-    def stop(self, mode: str = "fast") -> None:
-        self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "-t", "60", "stop")
-        self.running = False
-
-    def close(self) -> None:
-        if self.running:
-            self.stop("immediate")
-
-
-def _version_key(path: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in Path(path).parent.name.split(".") if part.isdigit())
 
 
 class FakeLLM:
@@ -279,7 +196,7 @@ class Stack:
 
 def start_stack(services: Services, name: str, settings: dict[str, str], *,
                 worker_concurrency: int) -> Stack:
-    db_url = fresh_database(f"chaos_{name.replace('-', '_')}", services.postgres.admin_url)
+    db_url = fresh_database(f"chaos_{name.replace('-', '_')}", services.postgres.url)
     web_port = free_port()
     var_dir = services.workdir / f"var-{name}"
     env = {
@@ -293,6 +210,10 @@ def start_stack(services: Services, name: str, settings: dict[str, str], *,
         "VAR_DIR": str(var_dir),
         "STORAGE_DIR": str(var_dir / "audio"),
         "LOG_LEVEL": "INFO",
+        # The private cluster allows 100 connections; 15 per process is plenty (a task holds
+        # one only while it touches the database) and keeps web, workers and beat under it.
+        "DB_POOL_SIZE": "5",
+        "DB_MAX_OVERFLOW": "10",
         "SWEEPER_INTERVAL_SECONDS": "2",
         "JOB_QUEUED_GRACE_SECONDS": "5",
         "LLM_TIMEOUT_SECONDS": "10",
@@ -515,7 +436,7 @@ def postgres_outage(services: Services, args: argparse.Namespace) -> Result:
         posts = stack.submit(site_id, args.postgres_jobs, threads=10)
         known_job = next(post.body["id"] for post in posts if post.status == 202)
         running = stack.wait_running(10, timeout=60)
-        services.postgres.stop("fast")
+        services.postgres.stop()
         down_at = time.monotonic()
         with Prober(stack, {
             "POST generate": lambda: stack.call("POST", "/api/v1/video-scripts/generate", {
@@ -606,6 +527,14 @@ def report(result: Result) -> None:
         print(f"goal {'MET   ' if met else 'MISSED'} {goal}")
 
 
+def _private(factory: Callable[[], Any]) -> Any:
+    """Start a private service; its missing-binary report (meant for pytest) exits here."""
+    try:
+        return factory()
+    except (pytest.skip.Exception, pytest.fail.Exception) as exc:
+        raise SystemExit(f"cannot run the chaos suite: {exc}") from None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", action="append", choices=[*SCENARIOS, "all"],
@@ -630,19 +559,17 @@ def main() -> None:
 
     stop_on_signals()
     workdir = Path(tempfile.mkdtemp(prefix="scriptforge-chaos-"))
-    workdir.chmod(0o755)  # the postgres OS user must reach its data directory
     group = ProcessGroup(workdir / "logs")
+    redis: PrivateRedis | None = None
     postgres: PrivatePostgres | None = None
     results: list[Result] = []
     try:
-        redis = PrivateRedis(workdir, group)
+        redis, postgres = _private(PrivateRedis), _private(PrivatePostgres)
         redis.start()
-        postgres = PrivatePostgres(workdir)
-        postgres.init()
         postgres.start()
         services = Services(workdir, group, redis, postgres, FakeLLM(group))
-        print(f"private services in {workdir}: redis :{redis.port}, postgres :{postgres.port}, "
-              f"llm :{services.llm.port}", flush=True)
+        print(f"private services: redis :{redis.port}, postgres :{postgres.port}, "
+              f"llm :{services.llm.port}; logs in {group.log_dir}", flush=True)
         for name in chosen:
             started = time.monotonic()
             result = SCENARIOS[name](services, args)
@@ -652,8 +579,9 @@ def main() -> None:
             sys.stdout.flush()
     finally:
         group.stop_all()
-        if postgres is not None:
-            postgres.close()
+        for service in (postgres, redis):
+            if service is not None:
+                service.close()
         if args.keep:
             print(f"kept {workdir}")
         else:

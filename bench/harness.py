@@ -13,7 +13,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import time
 import urllib.error
@@ -23,13 +22,11 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from tests.support.private_services import free_port
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+__all__ = ["ROOT", "ProcessGroup", "Response", "call", "free_port", "percentile", "request",
+           "stop_on_signals", "wait_http"]
 
 
 def wait_http(url: str, timeout: float = 30) -> None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -28,18 +27,13 @@ from sqlalchemy.engine import make_url
 
 from tests.integration.conftest import ROOT, Stack
 from tests.support.fake_openai import FakeOpenAI
+from tests.support.private_services import free_port
 from tests.support.services import missing, require_binary, require_postgres
 from tests.web.helpers import SAMPLE
 
 pytestmark = pytest.mark.integration
 
 PROCESSES = ("web", "worker", "voiceover", "beat")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -113,7 +107,7 @@ def test_procfile_processes_start_from_a_fresh_clone_and_run_a_job(
 
     log = tmp_path / "honcho.log"
     with log.open("wb") as out:
-        group = subprocess.Popen([*honcho, "start", "-p", str(_free_port()), *PROCESSES],
+        group = subprocess.Popen([*honcho, "start", "-p", str(free_port()), *PROCESSES],
                                  cwd=clone, env=env, stdout=out, stderr=subprocess.STDOUT,
                                  start_new_session=True)
     try:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,13 +16,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from tests.support.private_services import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> int:
@@ -42,7 +37,7 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> int:
 
 
 def test_two_gunicorn_workers_start_embedded_on_a_fresh_var_dir(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "gunicorn.log"
     env = {key: value for key, value in os.environ.items()
            if key not in {"DATABASE_URL", "REDIS_URL", "OPENROUTER_API_KEY", "LLM_API_KEY",
