@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import socket
-import statistics
 import sys
 import tempfile
 import threading
@@ -27,6 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.harness import percentile, request  # noqa: E402
 from shared.config import load_settings  # noqa: E402
 
 SAMPLE = json.loads((ROOT / "samples" / "harbor-coffee.json").read_text())
@@ -41,24 +41,13 @@ def dead_broker(mode: str) -> tuple[str, socket.socket]:
 
 
 def call(base: str, method: str, path: str, body: object = None) -> tuple[int, float]:
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(base + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
-    started = time.perf_counter()
-    try:
-        with urllib.request.urlopen(request, timeout=120) as response:
-            response.read()
-            status = response.status
-    except urllib.error.HTTPError as error:
-        status = error.code
-    return status, time.perf_counter() - started
+    response = request(method, base + path, body, timeout=120)
+    return response.status, response.seconds
 
 
 def percentiles(samples: list[float]) -> str:
-    ordered = sorted(samples)
-    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-    return (f"p50 {statistics.median(ordered) * 1000:7.1f} ms  p99 {p99 * 1000:7.1f} ms  "
-            f"max {ordered[-1] * 1000:7.1f} ms")
+    return (f"p50 {percentile(samples, 50) * 1000:7.1f} ms  "
+            f"p99 {percentile(samples, 99) * 1000:7.1f} ms  max {max(samples) * 1000:7.1f} ms")
 
 
 def main() -> None:

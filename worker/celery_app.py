@@ -10,10 +10,15 @@ time limits, which is why the script engine enforces its own deadline.
 
 from __future__ import annotations
 
-from celery import Celery
+import logging
+from typing import Any
+
+from celery import Celery, Task
 from celery.schedules import crontab
+from celery.signals import setup_logging, task_postrun, task_prerun
 
 from shared.config import ConfigError, load_settings
+from shared.logging import configure_logging
 from shared.tasknames import (
     NIGHTLY_BATCH,
     RUN_SCRIPT_JOB,
@@ -22,6 +27,46 @@ from shared.tasknames import (
     SWEEP_STUCK_JOBS,
     VOICEOVER_QUEUE,
 )
+
+
+@setup_logging.connect
+def _configure_process_logging(**_kwargs: Any) -> None:
+    """Configure logging once, when the worker or beat process starts.
+
+    Connecting this signal tells Celery to leave logging alone: it neither installs its own
+    handlers nor redirects stdout/stderr into a logger. Configuring later, from inside a
+    task, would attach our handler to that redirect proxy, whose recursion guard swallows
+    every record: a worker then falls silent after its first task. ``LOG_LEVEL`` governs
+    the level (the Procfile passes the same value as ``--loglevel``).
+    """
+    configure_logging(settings)
+
+
+log = logging.getLogger("worker.tasks")
+_JOB_TASKS = frozenset({RUN_SCRIPT_JOB, RUN_VOICEOVER_JOB})
+
+
+def _job_id(args: tuple[Any, ...] | None, kwargs: dict[str, Any] | None) -> str | None:
+    if args:
+        return str(args[0])
+    return str((kwargs or {}).get("job_id")) if kwargs else None
+
+
+@task_prerun.connect
+def _log_job_task_start(task: Task | None = None, args: tuple[Any, ...] | None = None,
+                        kwargs: dict[str, Any] | None = None, **_extra: Any) -> None:
+    """A line per job task with the job id, so on-call can follow a job through workers."""
+    if task is not None and task.name in _JOB_TASKS:
+        log.info("job task started", extra={"job_id": _job_id(args, kwargs), "task": task.name})
+
+
+@task_postrun.connect
+def _log_job_task_end(task: Task | None = None, args: tuple[Any, ...] | None = None,
+                      kwargs: dict[str, Any] | None = None, state: str | None = None,
+                      **_extra: Any) -> None:
+    if task is not None and task.name in _JOB_TASKS:
+        log.info("job task finished", extra={"job_id": _job_id(args, kwargs),
+                                             "task": task.name, "state": state})
 
 
 def nightly_crontab(expression: str) -> crontab:
@@ -57,6 +102,9 @@ app.conf.update(
         SWEEP_STUCK_JOBS: {"queue": SCRIPTS_QUEUE},
         NIGHTLY_BATCH: {"queue": SCRIPTS_QUEUE},
     },
+    # Beat creates the directory of its schedule file (a fresh checkout has no var/ yet).
+    beat_scheduler="worker.beat:Scheduler",
+    beat_schedule_filename=str(settings.var_dir / "celerybeat-schedule"),
     timezone="UTC",
     enable_utc=True,
     beat_schedule={

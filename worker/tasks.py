@@ -15,7 +15,6 @@ from shared.jobs.runner import db_retry_countdown, run_job
 from shared.jobs.runtime import Runtime, build_runtime
 from shared.jobs.store import DatabaseUnavailableError
 from shared.jobs.sweeper import sweep_stuck_jobs
-from shared.logging import configure_logging
 from shared.tasknames import (
     NIGHTLY_BATCH,
     RUN_SCRIPT_JOB,
@@ -38,12 +37,14 @@ class CeleryTaskPublisher:
 
 
 def runtime() -> Runtime:
-    """Build the runtime on first use, in the process (and after the fork) that uses it."""
+    """Build the runtime on first use, in the process (and after the fork) that uses it.
+
+    Logging is configured once at process start (worker/celery_app.py), never from here.
+    """
     global _runtime
     if _runtime is None:
         with _runtime_lock:
             if _runtime is None:
-                configure_logging(settings)
                 _runtime = build_runtime(settings, CeleryTaskPublisher())
     return _runtime
 
