@@ -120,6 +120,13 @@ class StrictDecimal(ma.fields.Decimal):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
             raise self.make_error("invalid", input=value)
+        # Ranges apply to the number as sent, before rounding to ``places``: the document's
+        # maximum 999999999999.99 must refuse 999999999999.9901, not round it into range.
+        exact = Decimal(str(value))
+        if exact.is_finite():
+            for validator in self.validators:
+                if isinstance(validator, validate.Range):
+                    validator(exact)
         return super()._deserialize(value, attr, data, **kwargs)
 
 
