@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from urllib.parse import urlsplit
 
-from shared.script.layout import SectionSlot
+from shared.script.glossary import explains, terms_in
+from shared.script.layout import SectionSlot, plan_sections, spoken_items
 from shared.script.measure import count_words
 from shared.script.metrics import MetricReading, read_metrics
 from shared.script.sentences import capitalise, inline, sentence_key, split_sentences
@@ -81,6 +82,8 @@ class Line:
     template: str | None = None
     reserve: bool = False
     must: bool = False  # the script relies on this section saying it (company, demo URL)
+    core: bool = False  # names an item the section was given, or reads its metric: kept
+    item: int | None = None  # the plan index of the improvement this line presents
 
 
 @dataclass
@@ -89,12 +92,14 @@ class Memory:
 
     sentences: set[str] = field(default_factory=set)
     templates: set[str] = field(default_factory=set)
+    explained: set[str] = field(default_factory=set)  # glossary terms already explained
 
     def remember(self, lines: Iterable[Line]) -> None:
         for line in lines:
             self.sentences.update(sentence_key(s) for s in split_sentences(line.text))
             if line.template:
                 self.templates.add(line.template)
+            self.explained.update(term.name for term in terms_in(line.text))
 
 
 @dataclass(frozen=True)
@@ -182,7 +187,8 @@ def build_context(
 ) -> Context:
     guide = style_guide(options.style)
     industry = re.sub(r"\s*\([^)]*\)", "", lead.industry or "").strip()
-    count = len(plan.improvements)
+    # "{count} recommendations" counts what the script will actually say, not the plan.
+    count = len(spoken_items(plan_sections(plan, options)))
     values = {
         "company": lead.company_name,
         "industry": inline(industry) if industry else "",
@@ -203,7 +209,8 @@ def build_context(
         seed=_stable_int(seed_text),
         emphasis=_emphasis(instructions),
         readings=tuple(
-            tuple(read_metrics(item.metrics, guide.phrases.change_verbs))
+            tuple(read_metrics(item.metrics, guide.phrases.change_verbs,
+                               plain=explains(options.style)))
             for item in plan.improvements
         ),
     )

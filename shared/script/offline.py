@@ -8,7 +8,8 @@ and timed like an LLM script. It is deterministic: the same request gives the sa
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
+from dataclasses import replace
 
 from shared.script.composer import (
     Context,
@@ -19,7 +20,14 @@ from shared.script.composer import (
     title_values,
     word_band,
 )
-from shared.script.layout import SectionSlot, impact_order, plan_sections, slot_for_section
+from shared.script.glossary import TERMS, explains, terms_in
+from shared.script.layout import (
+    SectionSlot,
+    group_title,
+    impact_order,
+    plan_sections,
+    slot_for_section,
+)
 from shared.script.measure import count_words
 from shared.script.retime import Filler, fit_to_window
 from shared.script.scenes import candidate_lines
@@ -92,8 +100,7 @@ def compose_offline_section(
     the new section does not repeat a sentence the script already says.
     """
     ctx = build_context(plan, lead, demo_site, options, instructions)
-    memory = Memory({sentence_key(s) for text in avoid for s in split_sentences(text)})
-    return _compose(ctx, slot, memory)
+    return _compose(ctx, slot, _memory_of(avoid))
 
 
 def offline_filler(
@@ -105,26 +112,48 @@ def offline_filler(
     def fill(section: Section, words_needed: int) -> str:
         slot = slot_for_section(plan, options.style, 0, section.scene_type, section.title,
                                 section.duration_seconds, section.content)
-        memory = Memory({sentence_key(s) for s in split_sentences(section.content)})
-        body = [line for line in candidate_lines(ctx, slot) if line.body]
+        memory = _memory_of([section.content])
+        body = [line for line in _explain(ctx, candidate_lines(ctx, slot), memory, each=True)
+                if line.body]
         chosen = select(body, words_needed, words_needed + 40, memory)
         return " ".join(line.text for line in chosen)
 
     return fill
 
 
-def _compose(ctx: Context, slot: SectionSlot, memory: Memory, slots: int | None = None
-             ) -> Section:
-    candidates = candidate_lines(ctx, slot, slots)
-    own = [line for line in candidates if not line.reserve]
-    chosen = _fit(own, slot, ctx, memory) or _fit(candidates, slot, ctx, memory)
-    if chosen is None:
-        # Out of material: say as much as fits; fit_to_window re-times the section.
-        chosen = select(candidates, slot.word_budget, slot.word_budget, memory) or [
-            min(candidates, key=lambda line: (count_words(line.text), line.priority))]
+def _memory_of(texts: Collection[str]) -> Memory:
+    """What sections already written say: their sentences, and the jargon they explain."""
+    said = {sentence_key(s) for text in texts for s in split_sentences(text)}
+    explained = {term.name for term in TERMS if sentence_key(term.explanation) in said}
+    return Memory(said, explained=explained)
+
+
+def _compose(ctx: Context, slot: SectionSlot, memory: Memory, slots: int | None = None,
+             extra: Sequence[Line] = ()) -> Section:
+    candidates = [*extra, *candidate_lines(ctx, slot, slots)]
+    strict_low, _, _, strict_high = word_band(slot, ctx.guide.words_per_minute)
+    # Explaining jargon costs words: each attempt leaves room for what the previous one's
+    # explanations took, and the first attempt that lands inside the band is kept.
+    attempts: list[list[Line]] = []
+    reserved: int | None = 0
+    while reserved is not None and len(attempts) < 4:
+        explained = _explain(ctx, _choose(candidates, slot, ctx, memory, reserved), memory)
+        attempts.append(explained)
+        grown = sum(count_words(term.explanation) for line in explained
+                    for term in terms_in(line.text) if term.explanation in line.text)
+        fits = strict_low <= _words(explained) <= strict_high
+        reserved = None if fits or grown == reserved else grown
+    if not any(strict_low <= _words(lines) <= strict_high for lines in attempts):
+        # No room to explain: avoid the jargon instead, except where the section was
+        # sized to present the item that carries it.
+        plain = [line for line in candidates
+                 if line.core or not _unexplained(ctx, line, memory)]
+        attempts.append(_explain(ctx, _choose(plain, slot, ctx, memory, 0), memory))
+    chosen = next((lines for lines in attempts if strict_low <= _words(lines) <= strict_high),
+                  min(attempts, key=lambda lines: abs(_words(lines) - slot.word_budget)))
     memory.remember(chosen)
     return Section(
-        title=slot.title,
+        title=_title(ctx, slot, chosen),
         content=" ".join(line.text for line in chosen),
         duration_seconds=slot.duration_seconds,
         scene_type=slot.scene_type,
@@ -133,8 +162,61 @@ def _compose(ctx: Context, slot: SectionSlot, memory: Memory, slots: int | None 
     )
 
 
-def _fit(lines: list[Line], slot: SectionSlot, ctx: Context, memory: Memory
-         ) -> list[Line] | None:
+def _choose(candidates: list[Line], slot: SectionSlot, ctx: Context, memory: Memory,
+            reserved: int) -> list[Line]:
+    """The lines the section says, ``reserved`` words short of its budget."""
+    own = [line for line in candidates if not line.reserve]
+    chosen = _fit(own, slot, ctx, memory, reserved) or _fit(candidates, slot, ctx, memory,
+                                                             reserved)
+    if chosen is None:
+        # Out of material: say as much as fits; fit_to_window re-times the section.
+        budget = max(1, slot.word_budget - reserved)
+        chosen = select(candidates, budget, budget, memory) or [
+            min(candidates, key=lambda line: (count_words(line.text), line.priority))]
+    return chosen
+
+
+def _explain(ctx: Context, chosen: list[Line], memory: Memory, *, each: bool = False
+             ) -> list[Line]:
+    """Outside the technical style, each jargon term is explained after the first
+    sentence that uses it, once per script (§5.5). With ``each``, every candidate line
+    carries its own explanation (the caller keeps at most one of them)."""
+    if not explains(ctx.options.style):
+        return chosen
+    done = set(memory.explained)
+    out = []
+    for line in chosen:
+        fresh = [term for term in terms_in(line.text) if term.name not in done]
+        if fresh:
+            text = " ".join([line.text, *(term.explanation for term in fresh)])
+            line = replace(line, text=text)
+            if not each:
+                done.update(term.name for term in fresh)
+        out.append(line)
+    return out
+
+
+def _unexplained(ctx: Context, line: Line, memory: Memory) -> bool:
+    return explains(ctx.options.style) and any(
+        term.name not in memory.explained for term in terms_in(line.text))
+
+
+def _title(ctx: Context, slot: SectionSlot, chosen: Sequence[Line]) -> str:
+    """The slot's title, unless the section ended up presenting other items than it was
+    given (then the title names what it says, never what it does not)."""
+    if slot.scene_type not in (SceneType.SOLUTION, SceneType.FEATURE):
+        return slot.title
+    named = [i for i in slot.improvement_indexes
+             if any(line.ident and line.item == i for line in chosen)]
+    if tuple(named) == slot.improvement_indexes:
+        return slot.title
+    if named:
+        return group_title(ctx.plan.improvements, named)
+    return ctx.guide.phrases.overview_titles[SceneType.FEATURE]
+
+
+def _fit(lines: list[Line], slot: SectionSlot, ctx: Context, memory: Memory,
+         reserved: int = 0) -> list[Line] | None:
     """Lines that meet the slot's budget: the narrow aim if possible, else the strict band.
 
     Greedy selection can stall a few words short when every remaining line is too long;
@@ -142,13 +224,18 @@ def _fit(lines: list[Line], slot: SectionSlot, ctx: Context, memory: Memory
     no attempt reaches the strict band.
     """
     strict_low, aim_low, aim_high, strict_high = word_band(slot, ctx.guide.words_per_minute)
+    strict_low, aim_low = max(1, strict_low - reserved), max(1, aim_low - reserved)
+    aim_high = max(aim_low, aim_high - reserved)
+    strict_high = max(strict_low, strict_high - reserved)
     for low, high in ((aim_low, aim_high), (strict_low, strict_high)):
         target = min(max(slot.word_budget, low), high)
         first = select(lines, target, high, memory)
         if _words(first) >= low:
             return first
         # Must-say lines are the last to go, but a tiny section may not fit them all.
-        for left_out in sorted(first, key=lambda line: line.must):
+        # Core lines (an item the section was sized for) never go.
+        for left_out in sorted((line for line in first if not line.core),
+                               key=lambda line: line.must):
             chosen = select([line for line in lines if line is not left_out], target, high,
                             memory)
             if _words(chosen) >= low:

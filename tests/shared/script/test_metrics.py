@@ -13,7 +13,7 @@ VERBS = {"down": "falls", "up": "rises", "same": "holds", "unknown": "moves"}
     ("metrics", "change", "cue"),
     [
         ({"before": "4.8 s largest contentful paint", "after": "1.9 s largest contentful paint"},
-         "largest contentful paint falls from 4.8 seconds to 1.9",
+         "largest contentful paint falls from 4.8 seconds to 1.9 seconds",
          "Largest contentful paint: 4.8 s → 1.9 s"),
         ({"before": "71% checkout abandonment",
           "after": "48% checkout abandonment (industry median)"},
@@ -22,11 +22,11 @@ VERBS = {"down": "falls", "up": "rises", "same": "holds", "unknown": "moves"}
         ({"before": "2.1% demo-request rate", "after": "3.5% demo-request rate (projected)"},
          "demo-request rate rises from 2.1 to a projected 3.5 percent",
          "Demo-request rate: 2.1% → 3.5% (projected)"),
-        ({"before": "4.8s LCP", "after": "1.9s"}, "LCP falls from 4.8 seconds to 1.9",
+        ({"before": "4.8s LCP", "after": "1.9s"}, "LCP falls from 4.8 seconds to 1.9 seconds",
          "LCP: 4.8s → 1.9s"),
-        ({"lcp_before": "3 s", "lcp_after": "1 s"}, "lcp falls from 3 seconds to 1 second",
-         "Lcp: 3 s → 1 s"),
-        ({"before": "slow", "after": "fast"}, "the figure moves from slow to fast",
+        ({"lcp_before": "3 s", "lcp_after": "1 s"}, "LCP falls from 3 seconds to 1 second",
+         "LCP: 3 s → 1 s"),
+        ({"before": "slow", "after": "fast"}, "the measured value moves from slow to fast",
          "slow → fast"),
     ],
 )
@@ -50,9 +50,20 @@ def test_lone_and_empty_values() -> None:
 
 
 def test_a_label_starting_with_a_preposition_follows_the_numbers() -> None:
-    # "At present, of orders on subscription is 4 percent" is what this used to say.
+    # "At present, of orders on subscription is 4 percent" is what this used to say, and
+    # then "the figure rises …", which loses the label (§5.5: label and unit).
     [reading] = read_metrics({"before": "4% of orders on subscription",
                               "after": "15% of orders on subscription"}, VERBS)
-    assert reading.change == "the figure rises from 4 to 15 percent of orders on subscription"
-    assert reading.current == "the figure is 4 percent of orders on subscription"
+    assert reading.change == "the share of orders on subscription rises from 4 to 15 percent"
+    assert reading.current == "the share of orders on subscription is 4 percent"
     assert reading.cue == "4% of orders on subscription → 15% of orders on subscription"
+
+
+def test_jargon_labels_are_read_plainly_for_non_technical_audiences() -> None:
+    metrics = {"before": "5.1s LCP", "after": "2.0s LCP"}
+    [technical] = read_metrics(metrics, VERBS)
+    [plain] = read_metrics(metrics, VERBS, plain=True)
+    assert technical.change == "LCP falls from 5.1 seconds to 2.0 seconds"
+    assert plain.change == "page load time falls from 5.1 seconds to 2.0 seconds"
+    [keyed] = read_metrics({"lcp_before": "3 s", "lcp_after": "1 s"}, VERBS, plain=True)
+    assert keyed.change.startswith("page load time falls")
