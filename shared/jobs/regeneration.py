@@ -29,7 +29,17 @@ from shared.repositories.scripts import (
     next_version,
     script_from_row,
 )
-from shared.script.types import GeneratedScript, GenerationOptions, parse_model
+from shared.script.composer import host_of
+from shared.script.directives import unmet_instructions
+from shared.script.engine import OFFLINE_MODEL
+from shared.script.types import (
+    DemoSiteInfo,
+    GeneratedScript,
+    GenerationOptions,
+    ImprovementPlan,
+    Script,
+    parse_model,
+)
 
 _VERSION_RACE_RETRIES = 5
 
@@ -93,6 +103,7 @@ def run_regeneration(runtime: Runtime, claim: Claim, job: Job) -> None:
         plan=plan, lead=lead_view, demo_site=site_view, options=options,
         deadline_seconds=runtime.task_budget_seconds,
     )
+    generated = _with_instruction_warnings(generated, script, params, plan, site_view)
     for _ in range(_VERSION_RACE_RETRIES):
         try:
             _store_version(runtime, claim, job, params, options, generated)
@@ -103,6 +114,28 @@ def run_regeneration(runtime: Runtime, claim: Claim, job: Job) -> None:
                     raise StaleAttemptError(str(job.id)) from conflict
             # Another regeneration took our version number: try the next one.
     raise JobFailedError("version_conflict", "could not allocate a version number; retry the job")
+
+
+def _with_instruction_warnings(
+    generated: GeneratedScript, source: Script, params: RegenerateParams,
+    plan: ImprovementPlan, site: DemoSiteInfo,
+) -> GeneratedScript:
+    """Record which instructions an offline rewrite could not follow (§5.5).
+
+    An LLM reads the instructions itself; the offline engine follows only emphasis, order,
+    length and mentions of plan items, so when it wrote the section the job says which of
+    the reviewer's requests were left out rather than pretending they were honoured.
+    """
+    warnings: list[str] = []
+    if generated.model_used == OFFLINE_MODEL:
+        index = params.section_index
+        warnings = unmet_instructions(
+            params.instructions, plan, source.sections[index],
+            generated.script.sections[index], host_of(site.url),
+        )
+    return generated.model_copy(
+        update={"metadata": {**generated.metadata, "instruction_warnings": warnings}}
+    )
 
 
 def _store_version(
@@ -125,6 +158,7 @@ def _store_version(
         )
         record_llm_calls(session, calls=generated.calls, job_id=job.id, attempt=claim.attempt,
                          script_id=new.id, style=options.style)
-        store.complete_job(session, claim, result={"script_id": new.id})
+        warnings = generated.metadata.get("instruction_warnings", [])
+        store.complete_job(session, claim, result={"script_id": new.id, "warnings": warnings})
         if params.voiceover:
             enqueue_voiceover(session, new, parent_job_id=job.id)

@@ -115,6 +115,9 @@ class Context:
     seed: int
     emphasis: frozenset[str]
     readings: tuple[tuple[MetricReading, ...], ...]
+    # The section opens with an item the reviewer asked for, so the section's own items
+    # are introduced as follow-ons ("Also recommended: …"), not as "our first".
+    first_named: bool = False
 
     def render(self, template: str, **extra: str) -> str | None:
         """Fill a template, or None when a field it needs is empty (no placeholder text)."""
@@ -155,7 +158,8 @@ def _addressee(contact: str | None) -> str:
     return parts[0]
 
 
-def _host(url: str) -> str:
+def host_of(url: str) -> str:
+    """The demo's address as spoken: "https://www.x.example/" → "x.example"."""
     host = urlsplit(url.strip()).netloc or url.strip()
     return host.removeprefix("www.")
 
@@ -192,7 +196,7 @@ def build_context(
     values = {
         "company": lead.company_name,
         "industry": inline(industry) if industry else "",
-        "site": _host(demo_site.url),
+        "site": host_of(demo_site.url),
         "name": _addressee(lead.contact_name),
         "count": number_words(count) if count >= 2 else "",
         "strategy": _strategy_clause(plan.overall_strategy),

@@ -8,6 +8,7 @@ and timed like an LLM script. It is deterministic: the same request gives the sa
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Sequence
 from dataclasses import replace
 
@@ -20,6 +21,7 @@ from shared.script.composer import (
     title_values,
     word_band,
 )
+from shared.script.directives import CTA, Directives, parse_directives
 from shared.script.glossary import TERMS, explains, terms_in
 from shared.script.layout import (
     SectionSlot,
@@ -28,7 +30,7 @@ from shared.script.layout import (
     plan_sections,
     slot_for_section,
 )
-from shared.script.measure import count_words
+from shared.script.measure import count_words, duration_window, words_for_seconds
 from shared.script.retime import Filler, fit_to_window
 from shared.script.scenes import candidate_lines
 from shared.script.sentences import capitalise, sentence_key, split_sentences
@@ -99,8 +101,108 @@ def compose_offline_section(
     of stock lines; they are never spoken. ``avoid`` holds the other sections' texts, so
     the new section does not repeat a sentence the script already says.
     """
+    directives = parse_directives(instructions, plan)
     ctx = build_context(plan, lead, demo_site, options, instructions)
-    return _compose(ctx, slot, _memory_of(avoid))
+    if any(target != CTA for target in directives.lead):
+        ctx = replace(ctx, first_named=True)
+    slot = _resized(ctx, slot, directives, avoid)
+    title = slot.title
+    group = slot.scene_type in (SceneType.SOLUTION, SceneType.FEATURE)
+    if group and directives.items:
+        kept = tuple(i for i in slot.improvement_indexes if i not in directives.items)
+        ordered = [*directives.lead, *directives.mention, *kept, *directives.end]
+        named = list(dict.fromkeys(i for i in ordered if i != CTA))
+        title = group_title(plan.improvements, named)
+        slot = replace(slot, improvement_indexes=kept)
+    elif directives.items:
+        # Other scenes name their items in lists and pointers: an item asked to be
+        # mentioned joins them; one asked to open or close is said there, and only there.
+        placed = {*directives.lead, *directives.end}
+        covered = [i for i in slot.improvement_indexes if i not in placed]
+        covered += [i for i in directives.mention if i != CTA and i not in covered]
+        slot = replace(slot, improvement_indexes=tuple(covered))
+        directives = replace(directives, mention=tuple(i for i in directives.mention
+                                                       if i == CTA))
+    extra = _directed_lines(ctx, directives, group=group)
+    section = _compose(ctx, slot, _memory_of(avoid), extra=extra)
+    return section.model_copy(update={"title": title}) if title != section.title else section
+
+
+def _resized(ctx: Context, slot: SectionSlot, directives: Directives, avoid: Collection[str]
+             ) -> SectionSlot:
+    """The slot, shorter or longer as asked, as far as the script's window allows.
+
+    The other sections keep their durations; their words (each within 15 % of its
+    duration) estimate how much of the window they take.
+    """
+    if directives.length == 1.0:
+        return slot
+    wpm = ctx.guide.words_per_minute
+    others = sum(count_words(text) for text in avoid) * 60 / wpm
+    low, high = duration_window(ctx.options.max_duration_seconds)
+    wanted = round(slot.duration_seconds * directives.length)
+    if directives.length < 1:
+        seconds = max(wanted, math.ceil(low - others), 1)
+    else:
+        seconds = min(wanted, math.floor(high - others))
+    seconds = max(1, seconds)
+    return replace(slot, duration_seconds=seconds,
+                   word_budget=words_for_seconds(seconds, ctx.options.style))
+
+
+def _directed_lines(ctx: Context, directives: Directives, *, group: bool) -> list[Line]:
+    """Lines that put the items (or the next step) the reviewer asked for where they
+    asked: first, last, or anywhere. They are core lines: the section keeps them."""
+    phrases = ctx.guide.phrases
+    lines: list[Line] = []
+    places = [(target, -5.0 - k, "lead") for k, target in enumerate(reversed(directives.lead))]
+    places += [(target, 5.0 + k, "mention") for k, target in enumerate(directives.mention)]
+    places += [(target, 100.0 + k, "end") for k, target in enumerate(directives.end)]
+    for n, (target, order, where) in enumerate(places):
+        tag = f"directed{n}"
+        if target == CTA:
+            with_site = [t for scene in (SceneType.CTA, SceneType.DEMO, SceneType.INTRO)
+                         for t in phrases.scenes[scene].body if "{site}" in t]
+            lines += _template_lines(ctx, with_site, {}, tag, order, core=True)
+            continue
+        item = ctx.plan.improvements[target]
+        values = title_values(item)
+        if not group:
+            leads = phrases.demo_pointers
+        elif where == "lead":
+            leads = phrases.first_lead_ins
+        else:
+            leads = phrases.follow_ons
+        lines += _template_lines(ctx, leads, values, tag, order, core=True, ident=tag,
+                                 item=target, bare="{Title}.")
+        readings = ctx.readings[target]
+        numbers_first = target in directives.numbers_first
+        for m, reading in enumerate(readings):
+            said = {"change": reading.change, "Change": capitalise(reading.change)}
+            # "Lead with the numbers": the metric itself opens, plainly, before the name.
+            at = order - 0.5 + 0.01 * m if numbers_first else order + 0.1 + 0.01 * m
+            templates = [] if numbers_first else list(phrases.metric_lines)
+            lines += _template_lines(ctx, templates, said, f"{tag}.{m}", at, core=True,
+                                     needs=tag, bare="{Change}.", rank=-2.9)
+        for k, sentence in enumerate(split_sentences(item.description)[:2]):
+            lines.append(Line(sentence, 0.5 + 0.1 * k, order + 0.3 + 0.01 * k, needs=tag))
+    return lines
+
+
+def _template_lines(ctx: Context, templates: Sequence[str], values: dict[str, str],
+                    group: str, order: float, *, core: bool = False, ident: str | None = None,
+                    needs: str | None = None, item: int | None = None, bare: str | None = None,
+                    rank: float = -3.0) -> list[Line]:
+    """Alternative wordings (one is kept) at a fixed place in the section. ``rank`` is
+    the priority: a line that ``needs`` another must rank after it to be chosen."""
+    out = []
+    for n, template in enumerate([*templates, *([bare] if bare else [])]):
+        text = ctx.render(template, **values)
+        if text:
+            out.append(Line(text, rank + 0.01 * n, order, group=group, ident=ident, needs=needs,
+                            template=None if template == bare else template, core=core,
+                            item=item))
+    return out
 
 
 def offline_filler(

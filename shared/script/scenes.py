@@ -137,7 +137,7 @@ def _improvement(ctx: Context, slot: SectionSlot, j: int, index: int) -> list[Li
     """A full treatment: lead-in, description, metrics read aloud, benefit, impact."""
     phrases = ctx.guide.phrases
     item = ctx.plan.improvements[index]
-    if j > 0:
+    if j > 0 or ctx.first_named:
         leads = phrases.follow_ons
     elif slot.scene_type is SceneType.SOLUTION:
         leads = phrases.first_lead_ins
