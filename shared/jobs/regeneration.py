@@ -158,7 +158,6 @@ def _store_version(
         )
         record_llm_calls(session, calls=generated.calls, job_id=job.id, attempt=claim.attempt,
                          script_id=new.id, style=options.style)
-        warnings = generated.metadata.get("instruction_warnings", [])
-        store.complete_job(session, claim, result={"script_id": new.id, "warnings": warnings})
+        store.complete_job(session, claim, result={"script_id": new.id})
         if params.voiceover:
             enqueue_voiceover(session, new, parent_job_id=job.id)

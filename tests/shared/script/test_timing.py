@@ -6,7 +6,6 @@ import math
 
 import pytest
 
-from shared.script.layout import item_costs
 from shared.script.sentences import split_sentences
 from shared.script.timing import (
     SECTION_TOLERANCE,
@@ -232,6 +231,8 @@ def test_plan_shape(intro: bool, cta: bool, size: int, target: int) -> None:
     assert len(grouped) == len(set(grouped))
     assert grouped == sorted(grouped)  # equal impact: plan order
     assert grouped == list(range(len(grouped)))  # a prefix: the tail is what is dropped
+    from shared.script.layout import item_costs
+
     costs = item_costs(plan, Style.CASUAL)
     for slot in groups:
         assert sum(costs[i] for i in slot.improvement_indexes) <= slot.word_budget
