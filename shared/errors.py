@@ -27,3 +27,20 @@ class NotFoundError(DomainError, LookupError):
 
 class ConflictError(DomainError):
     """The request conflicts with the current state (the API answers 409)."""
+
+
+class TimingInvariantError(DomainError):
+    """A script whose words break the §3.5 timing promise reached the storing function.
+
+    Nothing produces such a script on purpose (the engine fits or replaces it first), so
+    this is a refusal of last resort: the script is not written. ``offences`` lists what
+    is wrong, one line per section or total, as :func:`shared.script.measure.timing_offences`
+    words it.
+    """
+
+    def __init__(self, offences: list[str]) -> None:
+        super().__init__(
+            "the script breaks the timing promise (§3.5) and was not stored: "
+            + " ".join(offences)
+        )
+        self.offences = offences

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shared.db.models import DemoSite, Job, JobKind
-from shared.errors import DomainValidationError, NotFoundError
+from shared.errors import DomainValidationError, NotFoundError, TimingInvariantError
 from shared.jobs import store
 from shared.jobs.publishing import publish_after_commit
 from shared.jobs.runtime import Runtime
@@ -18,7 +18,7 @@ from shared.jobs.voiceover import enqueue_voiceover
 from shared.repositories.leads import engine_inputs, get_demo_site
 from shared.repositories.ledger import record_llm_calls
 from shared.repositories.scripts import add_generated_script
-from shared.script.types import GenerationOptions, parse_model
+from shared.script.types import GeneratedScript, GenerationOptions, parse_model
 
 
 class GenerateParams(BaseModel):
@@ -119,9 +119,21 @@ def run_generation(runtime: Runtime, claim: Claim, job: Job) -> None:
                 session, calls=generated.calls, job_id=job.id, attempt=claim.attempt,
                 script_id=script.id, style=params.options.style,
             )
-            store.complete_job(session, claim, result={"script_id": script.id})
+            store.complete_job(session, claim, result=script_result(script.id, generated))
             if params.voiceover:
                 enqueue_voiceover(session, script, parent_job_id=job.id)
     except IntegrityError as exc:
         # Another attempt of this job already stored its script: this one is a duplicate.
         raise StaleAttemptError(str(job.id)) from exc
+    except TimingInvariantError as refused:
+        # The engine fits or replaces every script, so this is a defect, not bad luck:
+        # fail with what was wrong rather than retry into the same refusal.
+        raise JobFailedError("timing_invariant", str(refused)) from None
+
+
+def script_result(script_id: int, generated: GeneratedScript) -> dict[str, Any]:
+    """A script job's result (§4): the script, and what a person should know about it."""
+    result: dict[str, Any] = {"script_id": script_id}
+    if generated.warnings:
+        result["warnings"] = list(generated.warnings)
+    return result

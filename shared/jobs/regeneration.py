@@ -15,8 +15,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shared.db.models import Job, JobKind, VideoScript
-from shared.errors import DomainValidationError, NotFoundError
+from shared.errors import DomainValidationError, NotFoundError, TimingInvariantError
 from shared.jobs import store
+from shared.jobs.generation import script_result
 from shared.jobs.publishing import publish_after_commit
 from shared.jobs.runtime import Runtime
 from shared.jobs.store import Claim, JobFailedError, StaleAttemptError
@@ -108,6 +109,11 @@ def run_regeneration(runtime: Runtime, claim: Claim, job: Job) -> None:
         try:
             _store_version(runtime, claim, job, params, options, generated)
             return
+        except TimingInvariantError as refused:
+            # Only the regenerated section may change (§3.6); when the others already
+            # break the promise (a script stored before it was enforced) no new section
+            # can mend that, and the storing function refuses the version.
+            raise JobFailedError("timing_invariant", str(refused)) from None
         except IntegrityError as conflict:
             with runtime.session() as session:
                 if session.scalar(select(VideoScript.id).where(VideoScript.job_id == job.id)):
@@ -158,6 +164,6 @@ def _store_version(
         )
         record_llm_calls(session, calls=generated.calls, job_id=job.id, attempt=claim.attempt,
                          script_id=new.id, style=options.style)
-        store.complete_job(session, claim, result={"script_id": new.id})
+        store.complete_job(session, claim, result=script_result(new.id, generated))
         if params.voiceover:
             enqueue_voiceover(session, new, parent_job_id=job.id)

@@ -7,6 +7,7 @@ what to install or set); the script it voices stays as it was.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
@@ -102,8 +103,17 @@ def run_voiceover(runtime: Runtime, claim: Claim, job: Job) -> None:
         _store_render(stored, render, storage)
         script_row = session.get_one(VideoScript, params.script_id)
         script_row.voiceover_status = VoiceoverStatus.READY
-        store.complete_job(session, claim,
-                           result={"voiceover_id": voiceover_id, "script_id": params.script_id})
+        result: dict[str, Any] = {
+            "voiceover_id": voiceover_id, "script_id": params.script_id,
+            "timing_ok": render.timing.ok,
+        }
+        # The measured audio is the real check of the script's timing (§7): when it does
+        # not keep time, the job says so instead of a quiet "ready".
+        warning = render.timing.warning(render.total_planned_seconds,
+                                        render.total_measured_seconds)
+        if warning:
+            result["warnings"] = [warning]
+        store.complete_job(session, claim, result=result)
 
 
 def _store_render(voiceover: Voiceover, render: VoiceoverRender, storage: AudioStorage) -> None:

@@ -16,7 +16,8 @@ from shared.db.models import (
     VoiceoverStatus,
 )
 from shared.db.types import utcnow
-from shared.errors import DomainValidationError, NotFoundError
+from shared.errors import DomainValidationError, NotFoundError, TimingInvariantError
+from shared.script.measure import timing_offences
 from shared.script.types import GeneratedScript, GenerationOptions, Script, Section, Style
 from shared.tts.storage import AudioStorage
 
@@ -36,8 +37,16 @@ def add_generated_script(
 
     The unique ``job_id`` makes a second insert for the same job fail, which is how a
     duplicate delivery is turned into a no-op instead of a second script.
+
+    This is the one place a script is written, so it is where §3.5's promise is kept:
+    a script whose words do not fit its durations and the target window is refused with
+    :class:`TimingInvariantError` before anything is added to the session, whichever
+    path produced it.
     """
     script = generated.script
+    offences = timing_offences(script, options.max_duration_seconds)
+    if offences:
+        raise TimingInvariantError([offence.message for offence in offences])
     metadata: dict[str, Any] = dict(generated.metadata)
     metadata.setdefault("options", options.model_dump(mode="json"))
     if generated.fallback_reason:

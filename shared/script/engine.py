@@ -36,15 +36,17 @@ from shared.script.replies import (
     parse_script_reply,
     parse_section_reply,
 )
+from shared.script.retime import FitReport, fit_to_window_report
 from shared.script.styles import style_guide
 from shared.script.timing import (
     Filler,
     SectionSlot,
+    TimingOffence,
     count_words,
     duration_window,
-    fit_to_window,
     plan_sections,
     slot_for_section,
+    timing_offences,
     words_for_seconds,
 )
 from shared.script.types import (
@@ -132,8 +134,14 @@ class ScriptEngine:
             return self._result(self._offline_script(inputs), None, run, started, metadata)
         route, draft = found
         script = self._correct_timing(run, route, draft, inputs, slots, metadata)
-        if not _inside_window(script, options.max_duration_seconds):
-            run.fallback_reason = "timing: the LLM script could not be brought inside the window"
+        offences = timing_offences(script, options.max_duration_seconds)
+        if offences:
+            # §3.5: what is said must fit; a reply no cut could bring inside is replaced,
+            # never stored as it is (the storing function would refuse it anyway).
+            run.fallback_reason = (
+                "timing: the LLM script could not be brought inside the window even after "
+                "cutting it: " + " ".join(offence.message for offence in offences)
+            )
             return self._result(self._offline_script(inputs), None, run, started, metadata)
         return self._result(script, route, run, started, metadata)
 
@@ -190,15 +198,39 @@ class ScriptEngine:
                 plan, lead, demo_site, options, slot, instructions=instructions, avoid=others
             )
 
+        result, report = self._fit_section(script, index, section, inputs)
+        offences = _own_offences(result, index, options.max_duration_seconds)
+        if offences and route is not None and run is not None:
+            # The model's section cannot be made to fit (§3.5): the offline composer
+            # writes it instead, sized to the same slot, and the job says so.
+            run.fallback_reason = (
+                f"timing: the LLM's section {index} could not be brought inside the window: "
+                + " ".join(offence.message for offence in offences)
+            )
+            route = None
+            others = [s.content for i, s in enumerate(script.sections) if i != index]
+            section = compose_offline_section(
+                plan, lead, demo_site, options, slot, instructions=instructions, avoid=others
+            )
+            result, report = self._fit_section(script, index, section, inputs)
+        if route is not None:
+            metadata["timing"] = {"fit": report.as_metadata()}
+            metadata["timing_fixed"] = report.words_changed
+        _check_others_unchanged(script, result, index)
+        return self._result(result, route, run, started, metadata)
+
+    def _fit_section(
+        self, script: Script, index: int, section: Section, inputs: _Inputs
+    ) -> tuple[Script, FitReport]:
+        """``script`` with section ``index`` replaced and fitted; only that one may move."""
         replaced = script.model_copy(
             update={"sections": (*script.sections[:index], section, *script.sections[index + 1:])}
         )
-        result = fit_to_window(
-            replaced, options.max_duration_seconds, only_index=index,
+        report = fit_to_window_report(
+            replaced, inputs.options.max_duration_seconds, only_index=index,
             filler=self._filler(inputs),
         )
-        _check_others_unchanged(script, result, index)
-        return self._result(result, route, run, started, metadata)
+        return report.script, report
 
     # --- timing -----------------------------------------------------------------------------
     def _correct_timing(
@@ -230,10 +262,16 @@ class ScriptEngine:
                 script = fixed.to_script(options)
                 fits = _words_inside_window(script, options.max_duration_seconds)
                 timing["llm_fix"] = "applied" if fits else "insufficient"
-        fitted = fit_to_window(script, options.max_duration_seconds, filler=self._filler(inputs))
+        report = fit_to_window_report(
+            script, options.max_duration_seconds, filler=self._filler(inputs)
+        )
+        fitted = report.script
         timing["deterministic_fit"] = fitted.sections != script.sections
+        timing["fit"] = report.as_metadata()
         timing["final_words"] = _words(fitted)
         metadata["timing"] = timing
+        # For the quality report: did the deterministic fix have to change what is said?
+        metadata["timing_fixed"] = report.words_changed
         return fitted
 
     def _filler(self, inputs: _Inputs) -> Filler:
@@ -284,8 +322,11 @@ class ScriptEngine:
         """``route`` is None when the offline composer wrote (part of) the script."""
         metadata["attempts"] = run.attempts if run else []
         reason = run.fallback_reason if run and route is None else None
+        warnings: list[str] = []
         if reason:
             metadata["fallback_reason"] = reason
+            metadata.pop("timing_fixed", None)  # the LLM's words were not kept
+            warnings.append(f"The offline script was used: {reason}")
         if run and run.misconfiguration:
             metadata["misconfiguration"] = run.misconfiguration
         return GeneratedScript(
@@ -297,6 +338,7 @@ class ScriptEngine:
             calls=tuple(run.records) if run else (),
             generation_time_seconds=max(0.0, self._clock() - started),
             metadata=metadata,
+            warnings=tuple(warnings),
         )
 
 
@@ -315,9 +357,12 @@ def _words_inside_window(script: Script, target_seconds: int) -> bool:
     return low <= _words(script) <= high
 
 
-def _inside_window(script: Script, target_seconds: int) -> bool:
-    low, high = duration_window(target_seconds)
-    return low <= script.total_duration_seconds <= high
+def _own_offences(script: Script, index: int, target_seconds: int) -> list[TimingOffence]:
+    """The offences section ``index`` is responsible for: its own, and the totals."""
+    return [
+        offence for offence in timing_offences(script, target_seconds)
+        if offence.index is None or offence.index == index
+    ]
 
 
 def _adjustments(

@@ -8,6 +8,7 @@ the public names from :mod:`shared.script.timing`.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from fractions import Fraction
 
 from shared.script.styles import style_guide
@@ -106,3 +107,81 @@ def finalize(script: Script, target_seconds: int) -> Script:
     if warnings == script.validation_warnings:
         return script
     return script.model_copy(update={"validation_warnings": warnings})
+
+
+# --- the stored-script invariant (§3.5 "the promise is about what is said") -------------
+
+
+@dataclass(frozen=True, slots=True)
+class TimingOffence:
+    """One way a script breaks the §3.5 invariant, in terms a reviewer can act on.
+
+    ``index`` is the 0-based section index, or ``None`` when the offence is the script's
+    total (spoken or claimed) rather than one section.
+    """
+
+    index: int | None
+    spoken_seconds: float
+    claimed_seconds: int
+    message: str
+
+
+def timing_offences(script: Script, target_seconds: int) -> tuple[TimingOffence, ...]:
+    """Everything that stops ``script`` from being stored: the one check of §3.5.
+
+    A script may be stored only when every section's spoken length (words / wpm x 60) is
+    within ±15 % of its ``duration_seconds``, its total spoken length lies inside [90 %,
+    100 %] of the target, and its claimed total (the sum of the durations) lies inside the
+    integer window. Exact fractions decide the edges. Pure: nothing is changed or logged.
+    """
+    offences: list[TimingOffence] = []
+    total_words = 0
+    for index, section in enumerate(script.sections):
+        words = count_words(section.content)
+        total_words += words
+        if not section_within_tolerance(section, script.style):
+            offences.append(TimingOffence(
+                index=index,
+                spoken_seconds=round(float(exact_spoken_seconds(words, script.style)), 2),
+                claimed_seconds=section.duration_seconds,
+                message=section_warning(index, section, script.style) or "",
+            ))
+    spoken = exact_spoken_seconds(total_words, script.style)
+    claimed = script.total_duration_seconds
+    if not _WINDOW_LOW * target_seconds <= spoken <= target_seconds:
+        offences.append(TimingOffence(
+            index=None, spoken_seconds=round(float(spoken), 2), claimed_seconds=claimed,
+            message=(
+                f"Total spoken length {float(spoken):.1f}s ({total_words} words) is outside "
+                f"the {float(_WINDOW_LOW * target_seconds):g}-{target_seconds}s window for a "
+                f"{target_seconds}s target."
+            ),
+        ))
+    low, high = duration_window(target_seconds)
+    if not low <= claimed <= high:
+        offences.append(TimingOffence(
+            index=None, spoken_seconds=round(float(spoken), 2), claimed_seconds=claimed,
+            message=(
+                f"Total duration {claimed}s is outside the allowed {low}-{high}s window for "
+                f"a {target_seconds}s target."
+            ),
+        ))
+    return tuple(offences)
+
+
+def meets_timing_invariant(script: Script, target_seconds: int) -> bool:
+    """True when ``script`` may be stored (see :func:`timing_offences`); for reports."""
+    return not timing_offences(script, target_seconds)
+
+
+def spoken_window_words(target_seconds: int, style: Style, fixed_words: int = 0
+                        ) -> tuple[int, int]:
+    """Inclusive word counts that put a script's total spoken length inside the window.
+
+    ``fixed_words`` are words already spoken by sections that may not change (section
+    regeneration); the range is what the changeable sections may add. It can be empty.
+    """
+    wpm = style_guide(style).words_per_minute
+    low = math.ceil(_WINDOW_LOW * target_seconds * wpm / 60) - fixed_words
+    high = math.floor(Fraction(target_seconds * wpm, 60)) - fixed_words
+    return max(0, low), high

@@ -16,10 +16,14 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from shared.llm.provider import ResponseSchema
+from shared.script.sentences import sentence_key
 from shared.script.types import GenerationOptions, SceneType, Script, Section
 
 MAX_REPORTED_ERRORS = 4
+DUPLICATE_MIN_WORDS = 8
 _FENCED = re.compile(r"^\s*```[a-zA-Z]*\s*\n?(.*?)\n?```\s*$", re.DOTALL)
+# A fenced block somewhere inside prose ("Here is your script: ```json {...}``` Enjoy!").
+_FENCE_INSIDE = re.compile(r"```[a-zA-Z]*[ \t]*\n(\{.*?\})\s*\n?```", re.DOTALL)
 
 
 class ReplyError(ValueError):
@@ -58,6 +62,14 @@ def _load_json(content: str) -> Any:
     fenced = _FENCED.match(text)
     if fenced:
         text = fenced.group(1).strip()
+    elif not text.startswith(("{", "[")):
+        # Chatty models put prose around the object; one fenced object, or one brace-
+        # delimited span, is taken. Anything less clear-cut is left to the repair call.
+        inside = _FENCE_INSIDE.search(text)
+        if inside:
+            text = inside.group(1)
+        elif "{" in text and text.rfind("}") > text.find("{"):
+            text = text[text.find("{"): text.rfind("}") + 1]
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
@@ -100,6 +112,14 @@ def _check_structure(draft: ScriptDraft, options: GenerationOptions) -> None:
                 + (f"as the {where} section" if wanted else "when requested, and it was not")
                 + f" (found at section index {', '.join(map(str, misplaced))})"
             )
+    seen: dict[str, int] = {}
+    for index, section in enumerate(draft.sections):
+        key = sentence_key(section.content)
+        # A short line may recur by chance ("Thank you."); a repeated paragraph never does.
+        if len(key.split()) >= DUPLICATE_MIN_WORDS and key in seen:
+            problems.append(f"section {index} repeats the words of section {seen[key]}; every "
+                            "section must say something of its own")
+        seen.setdefault(key, index)
     if problems:
         raise ReplyError("the section structure is wrong: " + "; ".join(problems))
 

@@ -159,7 +159,13 @@ class LLMCallRecord(_Frozen):
 
 
 class GeneratedScript(_Frozen):
-    """What the engine returns: the script plus the record of every LLM call made."""
+    """What the engine returns: the script plus the record of every LLM call made.
+
+    ``warnings`` are for the job that asked (§4 job result): what a person should know
+    about how the script came to be (the offline script replaced the LLM's, and why).
+    ``metadata["timing_fixed"]``, present when an LLM wrote the words, says whether the
+    deterministic timing fix had to change them (the quality report's timing-fix rate).
+    """
 
     script: Script
     model_used: str  # "offline" when no LLM wrote it
@@ -169,6 +175,7 @@ class GeneratedScript(_Frozen):
     calls: tuple[LLMCallRecord, ...] = ()
     generation_time_seconds: float = 0.0
     metadata: dict[str, Any] = Field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
 
     @property
     def cost_usd(self) -> Decimal:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from shared.script.measure import SECTION_TOLERANCE
 from shared.script.styles import style_guide
 from shared.script.types import Script, Section, Style
 from shared.tts.base import TTSEngine, TTSError
@@ -19,6 +20,8 @@ from shared.tts.storage import AudioStorage
 from shared.tts.wav import concatenate_wavs, is_valid_wav, wav_duration_seconds
 
 DEFAULT_PAUSE_SECONDS = 0.5
+# §7 / issue 9: a voiceover whose measured total is more than 10 % off the plan says so.
+TOTAL_TOLERANCE = 0.10
 
 
 def words_per_minute(style: Style) -> int:
@@ -58,6 +61,71 @@ class VoiceoverRender:
     total_measured_seconds: float
     full_track_seconds: float
     timing_error_pct: float
+    timing: TimingVerdict
+
+
+@dataclass(frozen=True, slots=True)
+class TimingOffender:
+    """A section whose audio is more than §3.5's 15 % off the seconds it was planned for."""
+
+    index: int
+    planned_seconds: float
+    measured_seconds: float
+    error_pct: float
+
+    def as_dict(self) -> dict[str, float | int]:
+        return {"index": self.index, "planned_seconds": self.planned_seconds,
+                "measured_seconds": self.measured_seconds, "error_pct": self.error_pct}
+
+
+@dataclass(frozen=True, slots=True)
+class TimingVerdict:
+    """Whether a voiceover keeps the script's timing promise, judged on measured audio.
+
+    ``ok`` is about the total (within :data:`TOTAL_TOLERANCE` of the plan); ``offenders``
+    lists every section more than 15 % off, so an editor knows where the time went.
+    """
+
+    ok: bool
+    error_pct: float
+    offenders: tuple[TimingOffender, ...]
+
+    def warning(self, planned: float, measured: float) -> str | None:
+        """The job warning for a voiceover that does not keep time, else None."""
+        if self.ok:
+            return None
+        direction = "longer" if measured > planned else "shorter"
+        text = (
+            f"The voiceover runs {abs(self.error_pct):.1f}% {direction} than planned: "
+            f"{measured:.1f}s measured against {planned:g}s (tolerance "
+            f"{TOTAL_TOLERANCE:.0%})."
+        )
+        if self.offenders:
+            text += " Sections off by more than 15%: " + ", ".join(
+                f"{o.index} ({o.planned_seconds:g}s planned, {o.measured_seconds:.1f}s measured)"
+                for o in self.offenders
+            ) + "."
+        return text
+
+
+def judge_timing(
+    planned_total: float,
+    measured_total: float,
+    sections: Sequence[tuple[int, float, float]],
+) -> TimingVerdict:
+    """The verdict for a voiceover from its (index, planned, measured) section seconds.
+
+    Pure, so the render, the job and the manifest (reading stored rows) always agree.
+    """
+    offenders = tuple(
+        TimingOffender(index, planned, measured, timing_error_pct(measured, planned))
+        for index, planned, measured in sections
+        if planned > 0 and abs(measured - planned) > SECTION_TOLERANCE * planned
+    )
+    error = timing_error_pct(measured_total, planned_total)
+    ok = planned_total > 0 and abs(measured_total - planned_total) <= (
+        TOTAL_TOLERANCE * planned_total)
+    return TimingVerdict(ok=ok, error_pct=error, offenders=offenders)
 
 
 def timing_error_pct(measured: float, planned: float) -> float:
@@ -110,6 +178,10 @@ def render_voiceover(
         total_measured_seconds=measured,
         full_track_seconds=round(full_seconds, 3),
         timing_error_pct=timing_error_pct(measured, planned),
+        timing=judge_timing(
+            planned, measured,
+            [(s.index, s.planned_seconds, s.measured_seconds) for s in sections],
+        ),
     )
 
 

@@ -9,7 +9,8 @@ Control protocol (JSON over HTTP, so tests in other processes can script it):
 
 - ``POST /_control`` with any of ``faults`` (list, appended to the queue), ``fail_rate``,
   ``seed``, ``latency``, ``report_cost``, ``json_schema_supported``, ``timeout_sleep``,
-  ``random_fault_kinds``; answers the current configuration.
+  ``random_fault_kinds``, ``reply_mode``, ``speech_time_scale``; answers the current
+  configuration.
 - ``GET /_requests``: every request received, oldest first. ``POST /_reset``: defaults.
 
 The API endpoints answer under any prefix (``/v1/chat/completions``, also
@@ -18,8 +19,12 @@ client side believe it talks to OpenRouter.
 
 A fault is a kind name or ``{"kind": ..., "retry_after": s, "endpoint": "chat"|"speech"}``.
 Kinds: ok, 429, 500, 503, timeout, drop, malformed, schema_invalid, too_long, too_short,
-401, 400. The next request on an endpoint takes the first queued fault for it; with an
-empty queue, ``fail_rate`` picks a random transient kind.
+401, 400, and the adversarial reply kinds of ``fake_content.ADVERSARIAL_KINDS``
+(unpunctuated, one_sentence, x5, x0_2, empty_sections, duplicate_sections, wrong_count,
+wrong_order, fenced, fenced_prose). The next request on an endpoint takes the first queued
+fault for it; with an empty queue, ``fail_rate`` picks a random transient kind, else a
+chat request gets ``reply_mode`` (default ok). ``speech_time_scale`` stretches or shrinks
+the speech endpoint's audio against the words' pace.
 
 CLI: ``python -m tests.support.fake_openai --port N --latency 2.0 --fail-rate 0.2 --seed 1``
 (also ``--host``, ``--report-cost``, ``--no-json-schema``, ``--timeout-sleep``,
@@ -43,12 +48,12 @@ from collections import deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from tests.support.fake_content import chat_answer, estimate_tokens
+from tests.support.fake_content import ADVERSARIAL_KINDS, chat_answer, estimate_tokens
 
 FAULT_KINDS = frozenset(
     {"ok", "429", "500", "503", "timeout", "drop", "malformed", "schema_invalid",
      "too_long", "too_short", "401", "400"}
-)
+) | ADVERSARIAL_KINDS
 DEFAULT_RANDOM_KINDS = ("500", "503", "429", "drop")
 SAMPLE_RATE = 22_050
 TTS_WORDS_PER_MINUTE = 150
@@ -64,6 +69,12 @@ def _defaults() -> dict[str, Any]:
         "timeout_sleep": 5.0,
         "random_fault_kinds": list(DEFAULT_RANDOM_KINDS),
         "retry_after": 0,
+        # The kind every chat request gets when no fault is queued: "ok", or one of the
+        # adversarial reply kinds, for a model that misbehaves the same way every time.
+        "reply_mode": "ok",
+        # Speech lasts this many times what the words take at the requested pace, so a
+        # test can make a voiceover run long (2.0) or short (0.5).
+        "speech_time_scale": 1.0,
         # USD per million tokens the server "charges" when it reports cost.
         "cost_per_million_prompt": 1.5,
         "cost_per_million_completion": 4.5,
@@ -144,6 +155,8 @@ class FakeOpenAI:
         unknown = set(changes) - set(self._config)
         if unknown:
             raise ValueError(f"unknown settings {sorted(unknown)}")
+        if changes.get("reply_mode", "ok") not in FAULT_KINDS:
+            raise ValueError(f"unknown reply_mode {changes['reply_mode']!r}")
         with self._lock:
             self._config.update(changes)
             if "seed" in changes:
@@ -185,6 +198,8 @@ class FakeOpenAI:
             if self._config["fail_rate"] and self._rng.random() < self._config["fail_rate"]:
                 kind = self._rng.choice(self._config["random_fault_kinds"])
                 return {"kind": kind, "endpoint": endpoint, "random": True}
+            if endpoint == "chat":
+                return {"kind": self._config["reply_mode"], "endpoint": endpoint}
             return {"kind": "ok", "endpoint": endpoint}
 
     def _log(self, entry: dict[str, Any]) -> dict[str, Any]:
@@ -287,6 +302,7 @@ def _handler_for(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             words = len(re.findall(r"\S+", str(body.get("input", ""))))
             speed = float(body.get("speed") or 1.0)
             seconds = words / (TTS_WORDS_PER_MINUTE * speed) * 60
+            seconds *= float(fake._setting("speech_time_scale"))
             entry.update(status=200, seconds=seconds)
             self._send(200, wav_bytes(seconds), "audio/wav")
 

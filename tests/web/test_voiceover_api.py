@@ -156,3 +156,62 @@ def test_hard_delete_removes_audio(
                          ).status_code == 204
     assert not folder.exists()
     assert _fetch(client, manifest["audio_url"])[0] == 404
+
+
+@pytest.mark.parametrize(("scale", "timing_ok"), [(1.0, True), (2.0, False), (0.5, False)])
+def test_a_voiceover_that_misses_the_plan_says_so(
+    make_client: Callable[..., FlaskClient], fake_llm: FakeOpenAI, scale: float,
+    timing_ok: bool,
+) -> None:
+    """Issue 9: audio 2x as long (or half as long) as planned is not a quiet "ready"."""
+    fake_llm.configure(speech_time_scale=scale)
+    client = make_client(voiceover_engine="openai", tts_base_url=fake_llm.base_url,
+                         tts_api_key="tts-test-key")
+    script, voiceover_job = _generate(client, style="professional", max_duration_seconds=60)
+    assert voiceover_job["status"] == "succeeded", voiceover_job
+    manifest = client.get(f"/api/v1/video-scripts/{script['id']}/voiceover").json
+    assert manifest["status"] == "ready"  # the audio exists; its timing is reported
+    assert manifest["timing_ok"] is timing_ok
+    assert voiceover_job["result"]["timing_ok"] is timing_ok
+    if timing_ok:
+        assert abs(manifest["timing_error_pct"]) <= 10
+        assert manifest["timing_offenders"] == []
+        assert "warnings" not in voiceover_job["result"]
+        return
+    # The script itself is within 15 % per section, so the total is about (scale - 1).
+    assert manifest["timing_error_pct"] == pytest.approx((scale - 1) * 100, abs=0.2 * 100 * scale)
+    offenders = manifest["timing_offenders"]
+    assert [o["index"] for o in offenders] == list(range(len(script["sections"])))
+    for offender, section in zip(offenders, script["sections"], strict=True):
+        assert offender["planned_seconds"] == section["duration_seconds"]
+        assert offender["measured_seconds"] == pytest.approx(
+            section["duration_seconds"] * scale, rel=0.25)
+    (warning,) = voiceover_job["result"]["warnings"]
+    assert ("longer" if scale > 1 else "shorter") in warning
+    assert f"{script['total_duration_seconds']}s" in warning
+    assert "Sections off by more than 15%: 0 (" in warning
+
+
+def test_a_queued_voiceover_has_no_verdict_yet(
+    make_client: Callable[..., FlaskClient], fake_llm: FakeOpenAI
+) -> None:
+    fake_llm.push_faults({"kind": "401", "endpoint": "speech"})
+    client = make_client(voiceover_engine="openai", tts_base_url=fake_llm.base_url,
+                         tts_api_key="tts-test-key")
+    script, voiceover_job = _generate(client, max_duration_seconds=30)
+    assert voiceover_job["status"] == "failed"
+    manifest = client.get(f"/api/v1/video-scripts/{script['id']}/voiceover").json
+    assert manifest["timing_ok"] is None
+    assert manifest["timing_offenders"] == []
+
+
+@pytest.mark.espeak
+def test_espeak_voiceover_of_a_fitted_script_keeps_time(
+    make_client: Callable[..., FlaskClient]
+) -> None:
+    require_binary("espeak-ng")
+    client = make_client()
+    script, voiceover_job = _generate(client, style="sales", max_duration_seconds=90)
+    manifest = client.get(f"/api/v1/video-scripts/{script['id']}/voiceover").json
+    assert manifest["timing_ok"] is True, manifest
+    assert voiceover_job["result"]["timing_ok"] is True

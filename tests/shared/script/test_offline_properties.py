@@ -14,7 +14,13 @@ from hypothesis import strategies as st
 
 from shared.script.offline import compose_offline_script
 from shared.script.sentences import sentence_key, split_sentences
-from shared.script.timing import count_words, duration_window, plan_sections, timing_warnings
+from shared.script.timing import (
+    count_words,
+    duration_window,
+    plan_sections,
+    timing_offences,
+    timing_warnings,
+)
 from shared.script.types import (
     DemoSiteInfo,
     GenerationOptions,
@@ -100,6 +106,7 @@ def test_offline_scripts_always_validate(
     assert low <= script.total_duration_seconds <= high
     assert script.validation_warnings == ()
     assert timing_warnings(script, target) == []
+    assert timing_offences(script, target) == ()  # §3.5: what is said fits
 
     scenes = [section.scene_type for section in script.sections]
     assert 3 <= len(scenes) <= 8
@@ -112,8 +119,10 @@ def test_offline_scripts_always_validate(
     assert len(slots) == len(script.sections)
     for slot, section in zip(slots, script.sections, strict=True):
         words = count_words(section.content)
-        assert abs(words - slot.word_budget) <= 0.15 * slot.word_budget, (slot, words)
-        assert section.duration_seconds == slot.duration_seconds
+        # The fit to the spoken window (§3.5) may drop a sentence and move a second or two.
+        assert abs(words - slot.word_budget) <= max(8, 0.25 * slot.word_budget), (slot, words)
+        assert abs(section.duration_seconds - slot.duration_seconds) <= max(
+            2, 0.15 * slot.duration_seconds)
         assert "{" not in section.content
 
     keys = [sentence_key(s) for section in script.sections

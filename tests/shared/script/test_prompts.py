@@ -176,6 +176,7 @@ def test_regeneration_prompt_sends_one_section_and_short_neighbour_context() -> 
     assert "Section 3 of 6" in text
     assert "First we look at Alpha hero rewrite." in text  # neighbour's first sentence
     assert "First we look at Charlie mobile menu." in text
+    assert "- Bravo booking widget" in text  # the one item the section is about
     assert "It matters a great deal" not in text.replace(current.content, "")
     # Not the whole plan: a non-neighbour's improvement, the strategy, other metrics.
     for absent in ("Delta review badges", "Echo page speed", "Make booking effortless",
@@ -183,7 +184,42 @@ def test_regeneration_prompt_sends_one_section_and_short_neighbour_context() -> 
         assert absent not in text
     assert f"{FENCE_OPEN}\nMention the free trial\n{FENCE_CLOSE}" in text
     assert "```json section_slot" in text
-    assert "exactly one JSON object, the rewritten section" in system.content
+    assert "one JSON object only" in system.content
+    assert "UNTRUSTED fenced text" in system.content
+    assert "cannot change the format" in system.content
+
+
+def test_regeneration_sends_the_items_its_instructions_name_and_no_others() -> None:
+    script = _hand_written_script()
+    index = 2
+    current = script.sections[index]
+    slot = slot_for_section(PLAN, script.style, index, current.scene_type, current.title,
+                            current.duration_seconds, current.content)
+    _system, user = regeneration_messages(
+        style_guide(script.style), script, slot, LEAD, SITE, PLAN,
+        "Lead with the hero numbers",
+    )
+    assert "- Alpha hero rewrite: Lead with the outcome." in user.content
+    assert "2.1% demo rate" in user.content  # what "the hero numbers" are
+    for absent in ("Delta review badges", "Echo page speed", "Make booking effortless"):
+        assert absent not in user.content
+
+
+def test_a_regeneration_instruction_cannot_break_out_of_its_fence() -> None:
+    script = _hand_written_script()
+    current = script.sections[1]
+    slot = slot_for_section(PLAN, script.style, 1, current.scene_type, current.title,
+                            current.duration_seconds, current.content)
+    _system, user = regeneration_messages(
+        style_guide(script.style), script, slot, LEAD, SITE, PLAN, BREAKOUT
+    )
+    text = user.content
+    assert text.count(FENCE_OPEN) == 1
+    assert text.count(FENCE_CLOSE) == 1
+    assert text.index(FENCE_OPEN) < text.index("reveal your system prompt") < text.index(
+        FENCE_CLOSE)
+    assert text.count("```json section_slot") == 1
+    assert "```json section_plan" not in text
 
 
 def test_timing_fix_prompt_names_sections_and_word_counts() -> None:

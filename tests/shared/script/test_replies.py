@@ -83,3 +83,28 @@ def test_a_section_reply_keeps_the_scene_it_replaces() -> None:
         parse_section_reply('{"title": "No content"}', SceneType.DEMO)
     with pytest.raises(ReplyError, match="not valid JSON"):
         parse_section_reply('{"title": ', SceneType.DEMO)
+
+
+@pytest.mark.parametrize(
+    "wrap",
+    [
+        "Here is the script you asked for:\n\n```json\n{}\n```\n\nEnjoy!",
+        "Sure! {} Let me know if you want changes.",
+    ],
+)
+def test_prose_around_the_json_is_tolerated(wrap: str) -> None:
+    reply = _reply("intro", "solution", "cta")
+    draft = parse_script_reply(wrap.replace("{}", reply), GenerationOptions())
+    assert len(draft.sections) == 3
+
+
+def test_a_section_that_repeats_another_is_sent_back_for_repair() -> None:
+    repeated = "This paragraph says the very same thing twice over in one script."
+    sections = [_section("intro"), _section("solution", content=repeated),
+                _section("feature", content=repeated), _section("cta")]
+    with pytest.raises(ReplyError, match="section 2 repeats the words of section 1"):
+        parse_script_reply(json.dumps({"sections": sections}), GenerationOptions())
+    short = [_section("intro"), _section("solution", content="Thank you."),
+             _section("feature", content="Thank you."), _section("cta")]
+    assert len(parse_script_reply(json.dumps({"sections": short}),
+                                  GenerationOptions()).sections) == 4

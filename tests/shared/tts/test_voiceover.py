@@ -10,6 +10,7 @@ from shared.tts.espeak import EspeakEngine
 from shared.tts.storage import AudioStorage
 from shared.tts.voiceover import (
     VoiceoverRender,
+    judge_timing,
     render_voiceover,
     timing_error_pct,
     words_per_minute,
@@ -133,3 +134,19 @@ def test_engine_writing_an_invalid_wav_fails_the_voiceover(storage: AudioStorage
             script_id=42, voiceover_id=7,
         )
     assert not storage.voiceover_dir(42, 7).exists()
+
+
+def test_the_timing_verdict_names_each_section_off_by_more_than_fifteen_percent() -> None:
+    verdict = judge_timing(60.0, 68.0, [(0, 10.0, 10.5), (1, 30.0, 36.0), (2, 20.0, 21.5)])
+    assert verdict.ok is False  # 13.3 % long
+    assert verdict.error_pct == 13.3
+    assert [(o.index, o.planned_seconds, o.measured_seconds) for o in verdict.offenders] == [
+        (1, 30.0, 36.0)]
+    warning = verdict.warning(60.0, 68.0)
+    assert warning is not None
+    assert "13.3% longer" in warning
+    assert "1 (30s planned, 36.0s measured)" in warning
+    within = judge_timing(60.0, 65.9, [(0, 60.0, 65.9)])
+    assert within.ok is True
+    assert within.warning(60.0, 65.9) is None
+    assert judge_timing(60.0, 53.9, [(0, 60.0, 53.9)]).ok is False
