@@ -72,7 +72,15 @@ def compose_offline_script(
     ctx = build_context(plan, lead, demo_site, options, options.custom_instructions)
     memory = Memory()
     slots = plan_sections(plan, options)
-    sections = [_compose(ctx, slot, memory, len(slots)) for slot in slots]
+    sections = []
+    carry = 0  # words said so far beyond (or, negative, short of) the planned budgets
+    for slot in slots:
+        # Sizing whole sentences leaves each section a few words off its budget; the next
+        # one makes up for it, so the script's total spoken length stays mid-window (§3.5).
+        steered = replace(slot, word_budget=max(1, slot.word_budget - carry))
+        section = _compose(ctx, steered, memory, len(slots))
+        carry += count_words(section.content) - slot.word_budget
+        sections.append(section)
     script = Script(
         style=options.style,
         sections=tuple(sections),

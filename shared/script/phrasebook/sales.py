@@ -25,7 +25,7 @@ PHRASEBOOK = Phrasebook(
                 "Every change is aimed at one thing: more customers saying yes.",
                 "Stick with me; this is worth a look.",
             ),
-            closers=("Let's go.", "Here's what we found."),
+            closers=("Let's go!", "Ready? Here's what we found."),
         ),
         SceneType.PROBLEM: SceneLines(
             openers=(
@@ -44,10 +44,10 @@ PHRASEBOOK = Phrasebook(
                 "Nobody buys from a site they can't figure out.",
                 "Busy people buy from businesses that respect their time.",
             ),
-            closers=("But it doesn't have to be this way.", "Now here's the good news."),
+            closers=("But it doesn't have to be this way!", "Now here's the good news!"),
         ),
         SceneType.SOLUTION: SceneLines(
-            openers=("Here's how we fix it.", "So we fixed it."),
+            openers=("Here's how we fix it!", "So we fixed it!"),
             body=(
                 "Every change builds on everything {company} already has.",
                 "Every change is live on the demo for you to try.",
@@ -119,7 +119,7 @@ PHRASEBOOK = Phrasebook(
             closers=("This is your moment.",),
         ),
         SceneType.CTA: SceneLines(
-            openers=("Here's what to do next.", "Ready to see this on your own site?"),
+            openers=("Ready? Here's what to do next.", "Ready to see this on your own site?"),
             body=(
                 "Take a look at {site} today.",
                 "Book a call with us and let's talk it through.",
