@@ -139,9 +139,10 @@ def _with_instruction_warnings(
             params.instructions, plan, source.sections[index],
             generated.script.sections[index], host_of(site.url),
         )
-    return generated.model_copy(
-        update={"metadata": {**generated.metadata, "instruction_warnings": warnings}}
-    )
+    return generated.model_copy(update={
+        "metadata": {**generated.metadata, "instruction_warnings": warnings},
+        "warnings": (*generated.warnings, *warnings),  # the job's result.warnings (§4)
+    })
 
 
 def _store_version(

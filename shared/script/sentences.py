@@ -30,7 +30,9 @@ def split_sentences(text: str) -> list[str]:
         candidate = text[start : match.start()].strip()
         last_word = candidate.rsplit(maxsplit=1)[-1] if candidate else ""
         if last_word.endswith(".") and last_word[:-1].lower() in _ABBREVIATIONS:
-            continue
+            # "No. 5" abbreviates "number"; "say no. Now…" ends a sentence.
+            if last_word[:-1].lower() != "no" or text[match.end():match.end() + 1].isdigit():
+                continue
         if candidate:
             sentences.append(text[start : match.end()].strip())
         start = match.end()

@@ -108,19 +108,19 @@ PHRASEBOOK = Phrasebook(
         ),
         SceneType.COMPARISON: SceneLines(
             openers=(
-                "Now consider the two versions side by side.",
+                "Now consider both versions side by side.",
                 "Here is the current site next to the demo.",
             ),
             body=(
                 "On the left is the current experience; on the right, the proposed one.",
                 "The comparison is most telling on a phone.",
                 "The content is the same; the presentation and flow are not.",
-                "Both versions remain available for your team to compare directly.",
+                "The current site and the demo both remain available for your team to compare.",
                 "The proposed version asks less of the visitor at every stage.",
                 "Where the current site asks visitors to search, the demo guides them.",
                 "The proposed design presents the same business with greater clarity.",
                 "A side-by-side view is the fairest test of any redesign.",
-                "Comparing the two versions page by page shows where each recommendation "
+                "Comparing both versions page by page shows where each recommendation "
                 "applies.",
                 "Small differences at each step add up over a whole visit.",
                 "The current site and the demo can be opened side by side at any time.",
@@ -176,7 +176,7 @@ PHRASEBOOK = Phrasebook(
             "Notice how the visual design presents {company}.",
             "Judge the demo as a first-time visitor would.",
         ),
-        closers=("Each of these qualities serves a business outcome.",),
+        closers=("Every detail of the demo serves a business outcome.",),
     ),
     tour=(
         "Start on the homepage and look at how it introduces {company}.",

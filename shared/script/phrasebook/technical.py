@@ -98,19 +98,19 @@ PHRASEBOOK = Phrasebook(
             closers=("The demo build is there to be profiled.",),
         ),
         SceneType.COMPARISON: SceneLines(
-            openers=("Now the before and after.", "Here are the two builds side by side."),
+            openers=("Now the before and after.", "Here are both builds side by side."),
             body=(
                 "Same content, different delivery.",
                 "Compare the builds on a throttled mobile connection.",
                 "Run the same audit on both builds and compare the traces.",
-                "Both builds remain available for your own profiling.",
-                "Compare request counts and transfer sizes across the two builds.",
+                "The current site and the demo build both stay available for your own profiling.",
+                "Compare request counts and transfer sizes across both builds.",
                 "Time to first meaningful content is a good first comparison.",
-                "Compare layout stability across the two builds.",
+                "Compare layout stability across both builds.",
                 "A side-by-side trace is the fairest comparison.",
                 "Run each comparison on the same device and network profile.",
                 "Lab numbers are a guide; field data is the real test.",
-                "Diff the markup of the two builds page by page.",
+                "Diff the markup of both builds page by page.",
             ),
             closers=("The traces make the case.",),
         ),
@@ -161,7 +161,7 @@ PHRASEBOOK = Phrasebook(
             "Look at the structured data each page exposes.",
             "Submit a form with an error and check how it recovers.",
         ),
-        closers=("Each of these can be verified in the browser's developer tools.",),
+        closers=("The browser's developer tools are enough to verify every detail.",),
     ),
     tour=(
         "Start at the homepage and check its first heading.",
@@ -283,7 +283,7 @@ PHRASEBOOK = Phrasebook(
     comparison_metric=("{Title}: {change}.", "Under identical conditions, {change}."),
     comparison_plain=(
         "Compare this change across both builds: {title}.",
-        "Diff the two builds on this item: {title}.",
+        "Diff both builds on this item: {title}.",
     ),
     recaps=(
         "In summary, the changes are {titles}.",
