@@ -118,6 +118,9 @@ class Context:
     # The section opens with an item the reviewer asked for, so the section's own items
     # are introduced as follow-ons ("Also recommended: …"), not as "our first".
     first_named: bool = False
+    # Hard (low, high) word limits for a regenerated section: the rest of the script is
+    # fixed, so the spoken window (§3.5) leaves it only so many words.
+    word_limits: tuple[int, int] | None = None
 
     def render(self, template: str, **extra: str) -> str | None:
         """Fill a template, or None when a field it needs is empty (no placeholder text)."""

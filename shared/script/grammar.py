@@ -24,9 +24,10 @@ _VERB_LIST = """
     test tighten track translate trim turn unify update upgrade use validate write
 """
 _VERBS = frozenset(_VERB_LIST.split())
-# One-syllable verbs ending consonant-vowel-consonant double the last letter.
+# Verbs that double their last consonant: one syllable, or stressed on the last one.
 _DOUBLED = frozenset({"cut", "drop", "let", "pin", "put", "run", "set", "ship", "stop",
-                      "strip", "swap", "tag", "trim", "plan", "spot", "split"})
+                      "strip", "swap", "tag", "trim", "plan", "spot", "split", "defer",
+                      "submit", "omit", "commit", "control", "permit", "refer"})
 
 
 def gerund(verb: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Collection, Sequence
 from dataclasses import replace
+from fractions import Fraction
 
 from shared.script.composer import (
     Context,
@@ -27,10 +28,11 @@ from shared.script.layout import (
     SectionSlot,
     group_title,
     impact_order,
+    item_costs,
     plan_sections,
     slot_for_section,
 )
-from shared.script.measure import count_words, duration_window, words_for_seconds
+from shared.script.measure import count_words
 from shared.script.retime import Filler, fit_to_window
 from shared.script.scenes import candidate_lines
 from shared.script.sentences import capitalise, sentence_key, split_sentences
@@ -113,7 +115,8 @@ def compose_offline_section(
     ctx = build_context(plan, lead, demo_site, options, instructions)
     if any(target != CTA for target in directives.lead):
         ctx = replace(ctx, first_named=True)
-    slot = _resized(ctx, slot, directives, avoid)
+    slot, limits = _resized(ctx, slot, directives, avoid)
+    ctx = replace(ctx, word_limits=limits)
     title = slot.title
     group = slot.scene_type in (SceneType.SOLUTION, SceneType.FEATURE)
     if group and directives.items:
@@ -137,25 +140,31 @@ def compose_offline_section(
 
 
 def _resized(ctx: Context, slot: SectionSlot, directives: Directives, avoid: Collection[str]
-             ) -> SectionSlot:
-    """The slot, shorter or longer as asked, as far as the script's window allows.
+             ) -> tuple[SectionSlot, tuple[int, int]]:
+    """The slot, shorter or longer as asked, and the words it may say (low, high).
 
-    The other sections keep their durations; their words (each within 15 % of its
-    duration) estimate how much of the window they take.
+    The other sections stay as they are (§3.6), so the script's spoken window (§3.5)
+    leaves this section a range of words; a request to resize is followed inside it, and
+    a section given plan items keeps room to name them and read their metrics.
     """
-    if directives.length == 1.0:
-        return slot
+    style = ctx.options.style
     wpm = ctx.guide.words_per_minute
-    others = sum(count_words(text) for text in avoid) * 60 / wpm
-    low, high = duration_window(ctx.options.max_duration_seconds)
-    wanted = round(slot.duration_seconds * directives.length)
-    if directives.length < 1:
-        seconds = max(wanted, math.ceil(low - others), 1)
-    else:
-        seconds = min(wanted, math.floor(high - others))
-    seconds = max(1, seconds)
-    return replace(slot, duration_seconds=seconds,
-                   word_budget=words_for_seconds(seconds, ctx.options.style))
+    target = ctx.options.max_duration_seconds
+    others = sum(count_words(text) for text in avoid)
+    low = math.ceil(Fraction(9 * target * wpm, 600)) - others
+    high = math.floor(Fraction(target * wpm, 60)) - others
+    budget = round(slot.word_budget * directives.length)
+    if slot.scene_type in (SceneType.SOLUTION, SceneType.FEATURE):
+        costs = item_costs(ctx.plan, style)
+        items = {*slot.improvement_indexes, *directives.items}
+        budget = max(budget, sum(costs[i] for i in items))
+    # A little inside the range: whole sentences land a few words either side of a budget.
+    margin = max(1, (high - low) // 5)
+    budget = max(1, min(max(budget, low + margin), high - margin) if high - low > 2 * margin
+                 else (low + high) // 2)
+    seconds = max(1, math.floor(Fraction(budget * 60, wpm) + Fraction(1, 2)))
+    return (replace(slot, duration_seconds=seconds, word_budget=budget),
+            (max(1, low), max(1, high)))
 
 
 def _directed_lines(ctx: Context, directives: Directives, *, group: bool) -> list[Line]:
@@ -241,7 +250,7 @@ def _memory_of(texts: Collection[str]) -> Memory:
 def _compose(ctx: Context, slot: SectionSlot, memory: Memory, slots: int | None = None,
              extra: Sequence[Line] = ()) -> Section:
     candidates = [*extra, *candidate_lines(ctx, slot, slots)]
-    strict_low, _, _, strict_high = word_band(slot, ctx.guide.words_per_minute)
+    strict_low, _, _, strict_high = _band(ctx, slot)
     # Explaining jargon costs words: each attempt leaves room for what the previous one's
     # explanations took, and the first attempt that lands inside the band is kept.
     attempts: list[list[Line]] = []
@@ -325,6 +334,20 @@ def _title(ctx: Context, slot: SectionSlot, chosen: Sequence[Line]) -> str:
     return ctx.guide.phrases.overview_titles[SceneType.FEATURE]
 
 
+def _band(ctx: Context, slot: SectionSlot) -> tuple[int, int, int, int]:
+    """The slot's word band, inside the context's hard limits when it has them."""
+    strict_low, aim_low, aim_high, strict_high = word_band(slot, ctx.guide.words_per_minute)
+    if ctx.word_limits is None:
+        return strict_low, aim_low, aim_high, strict_high
+    floor, ceiling = ctx.word_limits
+    strict_low, strict_high = max(strict_low, floor), min(strict_high, ceiling)
+    if strict_low > strict_high:
+        strict_low, strict_high = floor, ceiling
+    aim_low = min(max(aim_low, strict_low), strict_high)
+    aim_high = max(min(aim_high, strict_high), aim_low)
+    return strict_low, aim_low, aim_high, strict_high
+
+
 def _fit(lines: list[Line], slot: SectionSlot, ctx: Context, memory: Memory,
          reserved: int = 0) -> list[Line] | None:
     """Lines that meet the slot's budget: the narrow aim if possible, else the strict band.
@@ -333,7 +356,7 @@ def _fit(lines: list[Line], slot: SectionSlot, ctx: Context, memory: Memory,
     leaving out one of its picks (in turn) usually lets a better-sized line in. None when
     no attempt reaches the strict band.
     """
-    strict_low, aim_low, aim_high, strict_high = word_band(slot, ctx.guide.words_per_minute)
+    strict_low, aim_low, aim_high, strict_high = _band(ctx, slot)
     strict_low, aim_low = max(1, strict_low - reserved), max(1, aim_low - reserved)
     aim_high = max(aim_low, aim_high - reserved)
     strict_high = max(strict_low, strict_high - reserved)
