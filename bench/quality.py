@@ -94,6 +94,7 @@ class Tally:
     timing_fixed: int = 0
     fallbacks: int = 0
     regen_shares: list[float] = field(default_factory=list)
+    regen_worst: list[tuple[float, str]] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
 
 
@@ -198,6 +199,9 @@ def _regeneration_share(engine: ScriptEngine, tally: Tally, script: Script, plan
                        if c.purpose is CallPurpose.REGENERATE_SECTION), 0)
         if tokens:
             tally.regen_shares.append(tokens / full)
+            tally.regen_worst.append((tokens / full, f"{plan.name}/{options.style}/"
+                                      f"{options.max_duration_seconds}s section {index} "
+                                      f"({tokens}/{full} tokens)"))
 
 
 def _pct(part: int, whole: int) -> str:
@@ -230,7 +234,9 @@ def report(tallies: dict[tuple[str, str], Tally], paths: list[str]) -> list[str]
 def totals(tallies: dict[tuple[str, str], Tally]) -> list[str]:
     everything = Tally()
     shares: list[float] = []
+    worst: list[tuple[float, str]] = []
     for t in tallies.values():
+        worst += t.regen_worst
         everything.scripts += t.scripts
         everything.invariant += t.invariant
         everything.metrics_expected += t.metrics_expected
@@ -254,9 +260,17 @@ def totals(tallies: dict[tuple[str, str], Tally]) -> list[str]:
         lines.append(f"LLM path: {everything.llm_written} LLM-written scripts, timing-fix rate "
                      f"{_pct(everything.timing_fixed, everything.llm_written)}")
     if shares:
+        under = sum(share < 0.40 for share in shares)
         lines.append(f"section regeneration prompt / full generation prompt: mean "
-                     f"{statistics.mean(shares):.1%}, max {max(shares):.1%} over "
-                     f"{len(shares)} regenerations (goal < 40 %)")
+                     f"{statistics.mean(shares):.1%}, max {max(shares):.1%}, under 40 % in "
+                     f"{under}/{len(shares)} regenerations ({_pct(under, len(shares))})")
+        lines += [f"  worst: {share:.1%} {where}" for share, where in
+                  sorted(worst, reverse=True)[:5]]
+        per_plan: dict[str, list[float]] = defaultdict(list)
+        for share, where in worst:
+            per_plan[where.split("/", 1)[0]].append(share)
+        lines += [f"  {name}: mean {statistics.mean(v):.1%}, max {max(v):.1%}"
+                  for name, v in sorted(per_plan.items())]
     lines += [f"  ! {failure}" for failure in everything.failures[:20]]
     lines += [f"  ! claim {example}" for example in everything.claim_examples[:10]]
     return lines

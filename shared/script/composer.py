@@ -59,6 +59,11 @@ _BENEFIT_FAMILIES = (
 )
 
 
+# Groups a script says once, whatever the wording: the strategy restated in a second
+# section is repetition even in other words.
+ONCE_PER_SCRIPT = frozenset({"strategy"})
+
+
 @dataclass(frozen=True)
 class Line:
     """One candidate sentence (or two, when a template has a short lead-in).
@@ -93,9 +98,12 @@ class Memory:
     sentences: set[str] = field(default_factory=set)
     templates: set[str] = field(default_factory=set)
     explained: set[str] = field(default_factory=set)  # glossary terms already explained
+    groups: set[str] = field(default_factory=set)  # once-per-script groups already said
 
     def remember(self, lines: Iterable[Line]) -> None:
         for line in lines:
+            if line.group in ONCE_PER_SCRIPT:
+                self.groups.add(line.group)
             self.sentences.update(sentence_key(s) for s in split_sentences(line.text))
             if line.template:
                 self.templates.add(line.template)
@@ -272,7 +280,9 @@ def select(lines: Iterable[Line], target: int, high: int, memory: Memory) -> lis
     for line in sorted(lines, key=lambda line: (line.priority, line.order)):
         if total >= target:
             break
-        if (line.group and line.group in groups) or (line.needs and line.needs not in idents):
+        if line.group and (line.group in groups or line.group in memory.groups):
+            continue
+        if line.needs and line.needs not in idents:
             continue
         if line.template and line.template in templates:
             continue

@@ -59,7 +59,7 @@ PHRASEBOOK = Phrasebook(
                 "Every change works with the stuff {company} already has.",
                 "You can try every change on the demo before deciding anything.",
                 "Each change is about one real thing visitors do on the site.",
-                "We kept every change as simple as we could.",
+                "Each change has its own spot on the demo.",
                 "You stay in charge of all the words and pictures.",
                 "Each change makes sense once you see it on the demo.",
             ),
@@ -135,7 +135,7 @@ PHRASEBOOK = Phrasebook(
             openers=("So, what's next?", "Want to see more?"),
             body=(
                 "Have a click around the demo at {site}.",
-                "Let's find a time to chat.",
+                "A short chat is the easiest next step.",
                 "Just reply to this message and we'll find a time.",
                 "We'd love to walk you through how to get it live for {company}.",
                 "No pressure, just a friendly chat.",

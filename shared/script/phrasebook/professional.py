@@ -250,7 +250,7 @@ PHRASEBOOK = Phrasebook(
     ),
     current_lines=("At present, {current}.", "Today, {current}."),
     problem_lists=(
-        "Our review points to the following: {titles}.",
+        "The points to address: {titles}.",
         "The priorities: {titles}.",
     ),
     benefits={

@@ -258,7 +258,7 @@ PHRASEBOOK = Phrasebook(
             "Clear technical answers make a security review easier.",
         ),
         "messaging": (
-            "The content hierarchy puts the primary claim in the first rendered viewport.",
+            "A clear content structure helps both users and crawlers.",
             "Copy tied to evidence is easier to test and iterate.",
         ),
         "accessibility": (

@@ -249,6 +249,10 @@ def test_no_sentence_is_said_twice() -> None:
         keys = [sentence_key(s) for s in split_sentences(_spoken(_script(example, style,
                                                                            seconds)))]
         assert len(keys) == len(set(keys)), (example.name, style, seconds)
+        # Nor the strategy twice in other words ("In a nutshell: …" then "The big idea: …").
+        strategy = inline(split_sentences(example.plan.overall_strategy)[0]).lower()
+        spoken = _spoken(_script(example, style, seconds)).lower()
+        assert spoken.count(strategy) <= 1, (example.name, style, seconds)
 
 
 def test_section_contents_have_no_unfilled_fields() -> None:
