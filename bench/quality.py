@@ -24,7 +24,7 @@ and prints per style and path:
   tokens as a share of the full generation's (§5.6 goal: under 40 %).
 
     .venv/bin/python bench/quality.py               # the whole matrix
-    .venv/bin/python bench/quality.py --show 30,120,300 --show-style professional
+    .venv/bin/python bench/quality.py --show 30:sales,120:professional,300:casual
 
 Deterministic offline; the LLM path's numbers depend only on the fake server's modes. Needs
 no database: it calls the engine the workers call.
@@ -277,7 +277,7 @@ def totals(tallies: dict[tuple[str, str], Tally]) -> list[str]:
 
 
 def show(scripts: dict[tuple[str, int, str], Script], seconds: int, style: str) -> str:
-    script = scripts[("harbor-coffee", seconds, style)]
+    script = scripts[("harbor-coffee", seconds, Style(style))]
     out = [f"#### harbor-coffee, {style}, {seconds} s "
            f"({script.total_duration_seconds} s planned)", ""]
     for section in script.sections:
@@ -291,9 +291,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-llm", action="store_true", help="offline paths only")
     parser.add_argument("--modes", help="comma-separated fake-server reply modes "
                         "(default: ok and every adversarial kind)")
-    parser.add_argument("--show", default="", help="durations of harbor-coffee scripts to "
-                        "print in full, e.g. 30,120,300")
-    parser.add_argument("--show-style", default="professional")
+    parser.add_argument("--show", default="", help="harbor-coffee offline scripts to print in "
+                        "full, as seconds:style, e.g. 30:sales,120:professional,300:casual")
     args = parser.parse_args(argv)
 
     plans = load_plans()
@@ -314,9 +313,10 @@ def main(argv: list[str] | None = None) -> None:
     print("\n".join(report(tallies, paths)))
     print()
     print("\n".join(totals(tallies)))
-    for seconds in filter(None, args.show.split(",")):
+    for choice in filter(None, args.show.split(",")):
+        seconds, _, style = choice.partition(":")
         print()
-        print(show(scripts, int(seconds), args.show_style))
+        print(show(scripts, int(seconds), style or Style.PROFESSIONAL.value))
 
 
 if __name__ == "__main__":
