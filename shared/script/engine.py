@@ -326,7 +326,7 @@ class ScriptEngine:
         if reason:
             metadata["fallback_reason"] = reason
             metadata.pop("timing_fixed", None)  # the LLM's words were not kept
-            warnings.append(f"The offline script was used: {reason}")
+            warnings.append(f"The offline engine wrote this instead of the LLM: {reason}")
         if run and run.misconfiguration:
             metadata["misconfiguration"] = run.misconfiguration
         return GeneratedScript(

@@ -71,6 +71,8 @@ _STRIP = " \t\n,;:–—-…"
 
 
 class CutLevel:
+    """How finely a cut had to go, coarsest first (the names appear in script metadata)."""
+
     SENTENCE = "sentence"
     CLAUSE = "clause"
     WORD = "word"
@@ -176,7 +178,7 @@ def fit_to_window_report(
 
     present = {sentence_key(s) for section in sections for s in split_sentences(section.content)}
     fill = filler or default_filler
-    added = _fill_thin(drafts, words_high, fill, present)
+    added = _fill_thin(drafts, fill, present)
     cuts = _trim(drafts, words_low, words_high, wpm)
     added += _extend(drafts, words_low, words_high, wpm, fill, present)
     durations = _retime(drafts, low - fixed_seconds, high - fixed_seconds, wpm)
@@ -225,9 +227,7 @@ def _pace(draft: _Draft, wpm: int) -> Fraction:
 # --- filling sections too thin to time ----------------------------------------------------
 
 
-def _fill_thin(
-    drafts: dict[int, _Draft], words_high: int, filler: Filler, present: set[str]
-) -> int:
+def _fill_thin(drafts: dict[int, _Draft], filler: Filler, present: set[str]) -> int:
     """Lift sections under :data:`MIN_SECTION_WORDS` (an empty or one-word reply) to it."""
     added = 0
     for draft in drafts.values():

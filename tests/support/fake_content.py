@@ -98,6 +98,7 @@ ADVERSARIAL_KINDS = frozenset({
     "wrong_order",       # the sections reversed
     "fenced",            # the JSON inside a Markdown code fence
     "fenced_prose",      # prose, then the JSON in a fence, then more prose
+    "crowded",           # eight sections whatever the length, the budget split evenly
 })
 
 
@@ -133,6 +134,14 @@ def _adversarial_sections(sections: list[dict[str, Any]], kind: str) -> list[dic
         return [*sections[:-1], extra, sections[-1]]
     if kind == "wrong_order":
         return list(reversed(sections))
+    if kind == "crowded":
+        budget = sum(_words(s) for s in sections)
+        seconds = sum(int(s.get("duration_seconds") or 0) for s in sections)
+        middle = [{**sections[len(sections) // 2], "title": f"Point {n}",
+                   "scene_type": "feature"} for n in range(6)]
+        crowded = [sections[0], *middle, sections[-1]]
+        return [{**s, "content": sentences(max(1, budget // 8), f"crowded {n}", n),
+                 "duration_seconds": max(1, seconds // 8)} for n, s in enumerate(crowded)]
     return sections
 
 

@@ -111,7 +111,7 @@ def _assert_keeps_the_promise(row: VideoScript, script: Script, job: Job) -> Non
         # §4: a fallback is a success that says why, in the script and in the job.
         assert row.script_metadata["fallback_reason"]
         assert job.result is not None
-        assert any("offline script" in warning for warning in job.result["warnings"])
+        assert any("offline engine wrote this" in warning for warning in job.result["warnings"])
     else:
         assert isinstance(row.script_metadata.get("timing_fixed"), bool)
 
@@ -146,6 +146,25 @@ def test_replies_that_can_be_mended_keep_the_models_words(
         assert row.script_metadata["timing_fixed"] is True
         cuts = row.script_metadata["timing"]["fit"]["cuts"]
         assert cuts.get("word", 0) + cuts.get("clause", 0) >= 1 or mode == "x5"
+
+
+def test_a_reply_no_cut_can_fit_is_replaced_by_the_offline_script_and_says_why(
+    runtime: Runtime, demo_site_id: int, fake_llm: FakeOpenAI
+) -> None:
+    """Eight sections in 30 s leave about 4 s each: no whole-second durations can stay
+    within 15 % of every section's words, so the fit gives up and the offline script is
+    stored instead (§3.5: never stored as is), with the reason in script and job."""
+    fake_llm.configure(reply_mode="crowded")
+    job = _generate(runtime, demo_site_id, Style.PROFESSIONAL, 30)
+    row, script = _stored(runtime, job)
+    _assert_keeps_the_promise(row, script, job)
+    assert row.fallback_used
+    assert row.ai_model_used == "offline"
+    reason = row.script_metadata["fallback_reason"]
+    assert reason.startswith("timing: the LLM script could not be brought inside the window")
+    assert job.result is not None
+    assert any(reason in warning for warning in job.result["warnings"])
+    assert len(row.sections) < 8
 
 
 @settings(max_examples=12, deadline=None,

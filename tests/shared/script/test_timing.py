@@ -522,3 +522,22 @@ def test_fit_to_window_is_deterministic_and_pure() -> None:
     assert fit_to_window(draft, 120) == first
     assert draft.model_dump_json() == snapshot
     assert math.isclose(_total_spoken(draft), _total_spoken(_draft(Style.CASUAL, _PLANNED, 0.6)))
+
+
+def test_regenerating_a_section_keeps_the_spoken_total_inside_the_window() -> None:
+    # The other sections say 14 % more than their durations claim (within tolerance, so
+    # they may stay), which leaves the regenerated section less room than the claimed
+    # durations suggest: sized to the claims, the script would speak 132 s of a 120 s target.
+    wpm = SPEC_WPM[Style.PROFESSIONAL]
+    sections = []
+    for index, duration in enumerate(_PLANNED):
+        words = 200 if index == 2 else math.floor(duration * 1.14 * wpm / 60)
+        sections.append(Section(title=f"Part {index}", content=_content(index, words),
+                                duration_seconds=duration, scene_type=SceneType.FEATURE))
+    draft = Script(style=Style.PROFESSIONAL, sections=tuple(sections))
+    fixed = fit_to_window(draft, 120, only_index=2)
+    assert timing_offences(fixed, 120) == ()
+    assert _total_spoken(fixed) <= 120
+    for position in (0, 1, 3, 4):
+        assert fixed.sections[position].model_dump_json() == (
+            draft.sections[position].model_dump_json())
