@@ -88,6 +88,7 @@ class Tally:
     metrics_expected: int = 0
     metrics_spoken: int = 0
     repeated: int = 0
+    repeated_llm_text: int = 0  # inside LLM-written scripts: the fake server's own words
     claims: int = 0
     claim_examples: list[str] = field(default_factory=list)
     llm_written: int = 0
@@ -127,6 +128,8 @@ def _count(tally: Tally, script: Script, seconds: int, plan: Plan, *, offline: b
         if found.untitled_items:
             tally.failures.append(f"title: {found.untitled_items[0]} ({where})")
     tally.repeated += len(found.repeated)
+    if not offline:
+        tally.repeated_llm_text += len(found.repeated)
 
 
 def run_offline(plans: list[Plan], tallies: dict[tuple[str, str], Tally],
@@ -242,6 +245,7 @@ def totals(tallies: dict[tuple[str, str], Tally]) -> list[str]:
         everything.metrics_expected += t.metrics_expected
         everything.metrics_spoken += t.metrics_spoken
         everything.repeated += t.repeated
+        everything.repeated_llm_text += t.repeated_llm_text
         everything.claims += t.claims
         everything.llm_written += t.llm_written
         everything.timing_fixed += t.timing_fixed
@@ -254,7 +258,9 @@ def totals(tallies: dict[tuple[str, str], Tally]) -> list[str]:
         f"{_pct(everything.invariant, everything.scripts)}, metric coverage "
         f"{_pct(everything.metrics_spoken, everything.metrics_expected)} "
         f"({everything.metrics_spoken}/{everything.metrics_expected}), repeated sentences "
-        f"{everything.repeated}, phrase-bank claims not in the plan {everything.claims}",
+        f"{everything.repeated - everything.repeated_llm_text} in offline-written scripts and "
+        f"{everything.repeated_llm_text} inside LLM-written text (the fake server cycles 14 "
+        f"stock phrases), phrase-bank claims not in the plan {everything.claims}",
     ]
     if everything.llm_written:
         lines.append(f"LLM path: {everything.llm_written} LLM-written scripts, timing-fix rate "

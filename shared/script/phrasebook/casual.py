@@ -238,7 +238,7 @@ PHRASEBOOK = Phrasebook(
             "Nobody likes waiting, especially on a phone with patchy signal.",
         ),
         "conversion": (
-            "Fewer steps means more people can finish what they started.",
+            "When the right choice is obvious, more people go for it.",
             "It's just easier to say yes when the button's right there.",
         ),
         "mobile": (

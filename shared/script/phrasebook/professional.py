@@ -259,7 +259,7 @@ PHRASEBOOK = Phrasebook(
             "Page speed is also one of the signals search engines consider.",
         ),
         "conversion": (
-            "This shortens the path from interest to enquiry.",
+            "This shortens the path from interest to action.",
             "Fewer steps leave fewer places for a customer to abandon the process.",
         ),
         "mobile": (
