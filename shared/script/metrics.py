@@ -144,7 +144,31 @@ def _pair(before: _Value, after: _Value, verbs: Mapping[str, str], stem: str) ->
         cue += f" ({after.qualifier})"
     if prepositional:  # the label belongs after the numbers: show the values as written
         cue = f"{before.raw} → {after.raw}"
+    if _plural(subject):
+        verb = _plural_verb(verb)
+        current = current.replace(f"{label} is ", f"{label} are ", 1) if current else None
     return MetricReading(change=f"{subject} {verb} {span}", current=current, cue=cue)
+
+
+_SINGULAR_ENDINGS = ("ss", "us", "is", "ness", "sis")
+
+
+def _plural(subject: str) -> bool:
+    """Whether a metric's subject takes a plural verb: "contrast failures fall", but "the
+    share of orders rises" (the head noun before "of") and "checkout abandonment falls"."""
+    head = subject.split(" of ", 1)[0].split()
+    word = head[-1].lower() if head else ""
+    return word.endswith("s") and not word.endswith(_SINGULAR_ENDINGS) and len(word) > 3
+
+
+def _plural_verb(verb: str) -> str:
+    """"falls" → "fall", "goes up" → "go up", "comes to" → "come to"."""
+    first, _, rest = verb.partition(" ")
+    if first.endswith("oes"):
+        first = first[:-2]
+    elif first.endswith("s") and not first.endswith("ss"):
+        first = first[:-1]
+    return f"{first} {rest}".strip()
 
 
 def _stem_name(stem: str) -> str:
@@ -200,6 +224,7 @@ def read_metrics(
         name = re.sub(r"[_\-]+", " ", key).strip()
         parsed = _parse(value)
         said = _spoken(parsed) + (f" {parsed.label}" if parsed.label else "")
-        change = f"{inline(name)} comes to {said}" if name else f"the figure comes to {said}"
+        verb = "come to" if _plural(inline(name)) else "comes to"
+        change = f"{inline(name)} {verb} {said}" if name else f"the figure comes to {said}"
         readings.append(MetricReading(change=change, current=None, cue=f"{name}: {value}"))
     return readings

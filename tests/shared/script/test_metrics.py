@@ -44,7 +44,7 @@ def test_the_before_value_is_available_for_the_problem_section() -> None:
 
 def test_lone_and_empty_values() -> None:
     readings = read_metrics({"conversions": "+40%", "note": "", "after": "2 s"}, VERBS)
-    assert [r.change for r in readings] == ["conversions comes to plus 40 percent",
+    assert [r.change for r in readings] == ["conversions come to plus 40 percent",
                                             "the target comes to 2 seconds"]
     assert read_metrics({}, VERBS) == []
 
@@ -67,3 +67,16 @@ def test_jargon_labels_are_read_plainly_for_non_technical_audiences() -> None:
     assert plain.change == "page load time falls from 5.1 seconds to 2.0 seconds"
     [keyed] = read_metrics({"lcp_before": "3 s", "lcp_after": "1 s"}, VERBS, plain=True)
     assert keyed.change.startswith("page load time falls")
+
+
+def test_a_plural_label_takes_a_plural_verb() -> None:
+    # "Contrast failures falls from 12 to 0." was said for the fifty-item plan.
+    [plural] = read_metrics({"before": "12 contrast failures", "after": "0 contrast failures"},
+                            {**VERBS, "up": "goes up"})
+    assert plural.change == "contrast failures fall from 12 to 0"
+    [share] = read_metrics({"before": "4% of orders on subscription",
+                            "after": "15% of orders on subscription"}, {**VERBS, "up": "goes up"})
+    assert share.change.startswith("the share of orders on subscription goes up")
+    [mass] = read_metrics({"before": "71% checkout abandonment",
+                           "after": "48% checkout abandonment"}, VERBS)
+    assert mass.change.startswith("checkout abandonment falls")
