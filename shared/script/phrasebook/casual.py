@@ -24,7 +24,7 @@ PHRASEBOOK = Phrasebook(
                 "The demo's live at {site}, so you can click around yourself.",
                 "We'll walk through {count} changes, biggest first.",
                 "Nothing fancy, just practical stuff that makes life easier for your visitors.",
-                "We'll keep it jargon-free.",
+                "Everything here comes from a close look at the current site.",
                 "We'll keep it short and practical.",
                 "The whole idea is making things easy for the people who visit.",
             ),
