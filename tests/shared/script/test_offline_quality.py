@@ -13,8 +13,16 @@ import string
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from shared.script.audit import CLAIM_PATTERNS, audit, claims_in, presented_items
+from shared.script.audit import (
+    CLAIM_PATTERNS,
+    audit,
+    claims_in,
+    invariant_ok,
+    presented_items,
+)
 from shared.script.composer import number_words
 from shared.script.directives import parse_directives, unmet_instructions
 from shared.script.filler import _BY_SCENE, _GENERAL
@@ -35,6 +43,7 @@ from shared.script.types import (
     Style,
 )
 from tests.shared.script.conftest import EXAMPLE_NAMES, Example, load_example
+from tests.shared.script.test_offline_properties import leads, plans
 
 ROOT = Path(__file__).resolve().parents[3]
 DURATIONS = (30, 60, 90, 120, 300)
@@ -335,3 +344,35 @@ def test_directives_are_parsed_per_clause() -> None:
     assert directives.length < 1
     assert [clause for clause, _ in directives.unsupported] == ["Use a warmer tone"]
     assert parse_directives("Focus on the numbers", plan).unsupported == ()
+
+
+_INSTRUCTIONS = ("Lead with the numbers", "Make it shorter", "Make it longer and mention booking",
+                 "End with the next step", "Lead with the checkout numbers, then mention the "
+                 "images. Add a joke.", "Start with search and end with the demo link", "x")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(plan=plans(), lead=leads, style=st.sampled_from(list(Style)),
+       seconds=st.integers(30, 300), index=st.integers(0, 7),
+       instructions=st.sampled_from(_INSTRUCTIONS))
+def test_an_offline_regeneration_keeps_the_spoken_window(
+    plan: ImprovementPlan, lead: LeadInfo, style: Style, seconds: int, index: int,
+    instructions: str,
+) -> None:
+    # A "shorter" section once took a 30 s script below 90 % of its target (26.8 s said).
+    site = DemoSiteInfo(url="https://demo.example.app")
+    options = GenerationOptions(style=style, max_duration_seconds=seconds)
+    script = compose_offline_script(plan, lead, site, options)
+    index %= len(script.sections)
+    current = script.sections[index]
+    slot = slot_for_section(plan, style, index, current.scene_type, current.title,
+                            current.duration_seconds, current.content)
+    others = [s.content for i, s in enumerate(script.sections) if i != index]
+    section = compose_offline_section(plan, lead, site, options, slot,
+                                      instructions=instructions, avoid=others)
+    replaced = (*script.sections[:index], section, *script.sections[index + 1:])
+    new = fit_to_window(script.model_copy(update={"sections": replaced}), seconds,
+                        only_index=index)
+    assert invariant_ok(new, seconds)
+    assert isinstance(unmet_instructions(instructions, plan, current, new.sections[index],
+                                         "demo.example.app"), list)
