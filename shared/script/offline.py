@@ -35,7 +35,7 @@ from shared.script.layout import (
 from shared.script.measure import count_words
 from shared.script.retime import Filler, fit_to_window
 from shared.script.scenes import candidate_lines
-from shared.script.sentences import capitalise, sentence_key, split_sentences
+from shared.script.sentences import capitalise, inline, sentence_key, split_sentences
 from shared.script.types import (
     DemoSiteInfo,
     GenerationOptions,
@@ -107,9 +107,13 @@ def compose_offline_section(
 ) -> Section:
     """One section for ``slot``, e.g. when regenerating it on the LLM side failed.
 
-    ``instructions`` shift emphasis (metrics, benefits, detail, strategy) and the choice
-    of stock lines; they are never spoken. ``avoid`` holds the other sections' texts, so
-    the new section does not repeat a sentence the script already says.
+    ``instructions`` are followed as far as :mod:`.directives` can read them: open or
+    close with a plan item (its metric first when the numbers are asked for) or the next
+    step, mention an item, shorter or longer; general emphasis (metrics, benefits, detail,
+    strategy) shifts the choice of stock lines. They are never spoken; what could not be
+    followed is for :func:`~shared.script.directives.unmet_instructions` to report.
+    ``avoid`` holds the other sections' texts: the new section repeats none of their
+    sentences and fits the words the script's window leaves it (§3.5, §3.6).
     """
     directives = parse_directives(instructions, plan)
     ctx = build_context(plan, lead, demo_site, options, instructions)
@@ -117,13 +121,12 @@ def compose_offline_section(
         ctx = replace(ctx, first_named=True)
     slot, limits = _resized(ctx, slot, directives, avoid)
     ctx = replace(ctx, word_limits=limits)
-    title = slot.title
+    named: list[int] = []
     group = slot.scene_type in (SceneType.SOLUTION, SceneType.FEATURE)
     if group and directives.items:
         kept = tuple(i for i in slot.improvement_indexes if i not in directives.items)
         ordered = [*directives.lead, *directives.mention, *kept, *directives.end]
         named = list(dict.fromkeys(i for i in ordered if i != CTA))
-        title = group_title(plan.improvements, named)
         slot = replace(slot, improvement_indexes=kept)
     elif directives.items:
         # Other scenes name their items in lists and pointers: an item asked to be
@@ -136,7 +139,12 @@ def compose_offline_section(
                                                        if i == CTA))
     extra = _directed_lines(ctx, directives, group=group)
     section = _compose(ctx, slot, _memory_of(avoid), extra=extra)
-    return section.model_copy(update={"title": title}) if title != section.title else section
+    # The title names the items the section ended up saying, in the order asked for.
+    said = [i for i in named
+            if inline(plan.improvements[i].title).lower() in section.content.lower()]
+    if not said:
+        return section
+    return section.model_copy(update={"title": group_title(plan.improvements, said)})
 
 
 def _resized(ctx: Context, slot: SectionSlot, directives: Directives, avoid: Collection[str]
