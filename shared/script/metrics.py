@@ -151,12 +151,14 @@ def _pair(before: _Value, after: _Value, verbs: Mapping[str, str], stem: str) ->
 
 
 _SINGULAR_ENDINGS = ("ss", "us", "is", "ness", "sis")
+# Where a subject's head noun ends: "time until the page responds" is about "time".
+_QUALIFIED = re.compile(r"\s+(?:of|to|until|before|after|for|on|in|per|with|that|from|at)\s+")
 
 
 def _plural(subject: str) -> bool:
     """Whether a metric's subject takes a plural verb: "contrast failures fall", but "the
     share of orders rises" (the head noun before "of") and "checkout abandonment falls"."""
-    head = subject.split(" of ", 1)[0].split()
+    head = _QUALIFIED.split(subject, maxsplit=1)[0].split()
     word = head[-1].lower() if head else ""
     return word.endswith("s") and not word.endswith(_SINGULAR_ENDINGS) and len(word) > 3
 

@@ -80,3 +80,9 @@ def test_a_plural_label_takes_a_plural_verb() -> None:
     [mass] = read_metrics({"before": "71% checkout abandonment",
                            "after": "48% checkout abandonment"}, VERBS)
     assert mass.change.startswith("checkout abandonment falls")
+
+
+def test_the_verb_agrees_with_the_head_noun_not_the_last_word() -> None:
+    [reading] = read_metrics({"before": "3.2 s time until the page responds",
+                              "after": "1.1 s time until the page responds"}, VERBS)
+    assert reading.change.startswith("time until the page responds falls")
