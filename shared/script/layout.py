@@ -275,17 +275,19 @@ def spoken_items(slots: Sequence[SectionSlot]) -> list[int]:
 
 
 def item_costs(plan: ImprovementPlan, style: Style) -> list[int]:
-    """Words it takes, at most, to name each improvement and read all its metrics aloud.
+    """Words it takes to name each improvement and read all its metrics aloud.
 
-    The longest lead-in and metric frame of the style is assumed, so a section that is
-    given an item can always say it whole; outside the technical style a jargon term in
-    the title also costs its one-sentence explanation.
+    A section given an item can always say it whole; outside the technical style a
+    jargon term in the title also costs its one-sentence explanation.
     """
     phrases = style_guide(style).phrases
     leads = phrases.first_lead_ins + phrases.next_lead_ins + phrases.follow_ons
-    lead_frame = max(count_words(t.replace("{title}", "").replace("{Title}", "")) for t in leads)
-    metric_frame = max(count_words(t.replace("{change}", "").replace("{Change}", ""))
-                       for t in phrases.metric_lines)
+    # A typical frame: when the section runs short, the composer falls back to a shorter
+    # wording of the same line (down to the bare title or reading), never to dropping it.
+    lead_frame = _median_words([t.replace("{title}", "").replace("{Title}", "")
+                                for t in leads])
+    metric_frame = _median_words([t.replace("{change}", "").replace("{Change}", "")
+                                  for t in phrases.metric_lines])
     plain = explains(style)
     costs = []
     for item in plan.improvements:
@@ -296,6 +298,11 @@ def item_costs(plan: ImprovementPlan, style: Style) -> list[int]:
             cost += sum(count_words(term.explanation) for term in terms_in(item.title))
         costs.append(cost)
     return costs
+
+
+def _median_words(frames: Sequence[str]) -> int:
+    counts = sorted(count_words(frame) for frame in frames)
+    return counts[len(counts) // 2] if counts else 0
 
 
 def _fit_items(queue: Sequence[int], costs: Sequence[int], budget: int, wanted: int

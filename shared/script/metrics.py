@@ -137,7 +137,13 @@ def _pair(before: _Value, after: _Value, verbs: Mapping[str, str], stem: str) ->
     # Without a shared label the stem of the metric's key names it ("lcp_before"), and
     # failing that the values are read with their own labels: never a bare "the figure".
     subject = label or _stem_name(stem) or "the measured value"
-    current = f"{label} is {_spoken(before)}" if label and before.number is not None else None
+    said_label = label
+    if _countable(subject):
+        # "the demo-request rate rises", not the headline-speak "demo-request rate rises".
+        subject = f"the {subject}"
+        said_label = f"the {label}" if label else label
+    current = (f"{said_label} is {_spoken(before)}" if label and before.number is not None
+               else None)
     cue_label = f"{label[:1].upper()}{label[1:]}: " if label else ""
     cue = f"{cue_label}{before.compact} → {after.compact}"
     if after.qualifier:
@@ -146,7 +152,7 @@ def _pair(before: _Value, after: _Value, verbs: Mapping[str, str], stem: str) ->
         cue = f"{before.raw} → {after.raw}"
     if _plural(subject):
         verb = _plural_verb(verb)
-        current = current.replace(f"{label} is ", f"{label} are ", 1) if current else None
+        current = current.replace(f"{said_label} is ", f"{said_label} are ", 1) if current else None
     return MetricReading(change=f"{subject} {verb} {span}", current=current, cue=cue)
 
 
@@ -161,6 +167,18 @@ def _plural(subject: str) -> bool:
     head = _QUALIFIED.split(subject, maxsplit=1)[0].split()
     word = head[-1].lower() if head else ""
     return word.endswith("s") and not word.endswith(_SINGULAR_ENDINGS) and len(word) > 3
+
+
+_COUNTABLE_HEADS = frozenset({"rate", "time", "score", "ratio", "count", "value", "speed",
+                              "size", "weight", "delay", "total", "average", "length"})
+
+
+def _countable(subject: str) -> bool:
+    """A singular countable head noun wants an article: "rate", "time", "score"."""
+    if subject.lower().startswith(("the ", "a ", "an ")):
+        return False
+    head = _QUALIFIED.split(subject, maxsplit=1)[0].split()
+    return bool(head) and head[-1].lower() in _COUNTABLE_HEADS
 
 
 def _plural_verb(verb: str) -> str:

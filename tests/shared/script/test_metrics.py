@@ -20,7 +20,7 @@ VERBS = {"down": "falls", "up": "rises", "same": "holds", "unknown": "moves"}
          "checkout abandonment falls from 71 to 48 percent, the industry median",
          "Checkout abandonment: 71% → 48% (industry median)"),
         ({"before": "2.1% demo-request rate", "after": "3.5% demo-request rate (projected)"},
-         "demo-request rate rises from 2.1 to a projected 3.5 percent",
+         "the demo-request rate rises from 2.1 to a projected 3.5 percent",
          "Demo-request rate: 2.1% → 3.5% (projected)"),
         ({"before": "4.8s LCP", "after": "1.9s"}, "LCP falls from 4.8 seconds to 1.9 seconds",
          "LCP: 4.8s → 1.9s"),
@@ -64,9 +64,9 @@ def test_jargon_labels_are_read_plainly_for_non_technical_audiences() -> None:
     [technical] = read_metrics(metrics, VERBS)
     [plain] = read_metrics(metrics, VERBS, plain=True)
     assert technical.change == "LCP falls from 5.1 seconds to 2.0 seconds"
-    assert plain.change == "page load time falls from 5.1 seconds to 2.0 seconds"
+    assert plain.change == "the page load time falls from 5.1 seconds to 2.0 seconds"
     [keyed] = read_metrics({"lcp_before": "3 s", "lcp_after": "1 s"}, VERBS, plain=True)
-    assert keyed.change.startswith("page load time falls")
+    assert keyed.change.startswith("the page load time falls")
 
 
 def test_a_plural_label_takes_a_plural_verb() -> None:
@@ -85,4 +85,4 @@ def test_a_plural_label_takes_a_plural_verb() -> None:
 def test_the_verb_agrees_with_the_head_noun_not_the_last_word() -> None:
     [reading] = read_metrics({"before": "3.2 s time until the page responds",
                               "after": "1.1 s time until the page responds"}, VERBS)
-    assert reading.change.startswith("time until the page responds falls")
+    assert reading.change.startswith("the time until the page responds falls")
