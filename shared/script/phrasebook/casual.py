@@ -169,7 +169,7 @@ PHRASEBOOK = Phrasebook(
         "The contact page shows the ways people can reach you.",
         "On a phone, everything stacks into one column.",
         "Have a look at what the forms ask for.",
-        "Notice where the reviews sit.",
+        "See how each page earns a visitor's trust.",
         "The footer is where people look for the practical details.",
         "Try skimming just the headings and see if you still get the gist.",
         "Look at how the photos help tell the story.",

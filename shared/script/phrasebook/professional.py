@@ -186,7 +186,7 @@ PHRASEBOOK = Phrasebook(
         "On the contact page, look at the ways a visitor can get in touch.",
         "On a phone, the same content is arranged for a narrow screen.",
         "Look at what the forms ask of a visitor.",
-        "Notice where testimonials and credentials appear.",
+        "Look at how each page earns a visitor's trust.",
         "The footer gathers the practical details a visitor looks for.",
         "Skim the headings alone and see whether the offer is still clear.",
         "Look at how the images support the message on each page.",

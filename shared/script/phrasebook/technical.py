@@ -171,7 +171,7 @@ PHRASEBOOK = Phrasebook(
         "Submit the contact form and watch the network panel.",
         "Narrow the viewport below the smallest breakpoint.",
         "Check the input types of the form fields on a phone.",
-        "Note where the trust content sits relative to the conversion points.",
+        "Check where the conversion points sit on each template.",
         "Inspect the footer markup for contact details.",
         "Check that heading levels are sequential.",
         "Check the dimensions and alternative text on the images.",
