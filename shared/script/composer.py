@@ -161,12 +161,22 @@ def spoken_list(items: Sequence[str]) -> str:
 
 
 def _addressee(contact: str | None) -> str:
-    parts = (contact or "").split()
+    """How to greet the contact: first name, or honorific and surname ("Dr. Wójcik").
+    Only the name-like part of a word is kept: "Robert');" is greeted as "Robert"."""
+    parts = [name for part in (contact or "").split() if (name := _name_part(part))]
     if not parts:
         return ""
     if parts[0].rstrip(".").lower() in _HONORIFICS and len(parts) > 1:
         return f"{parts[0]} {parts[-1]}"
     return parts[0]
+
+
+def _name_part(word: str) -> str:
+    match = _NAME.match(word)
+    return match.group(0).rstrip("'’-") if match else ""
+
+
+_NAME = re.compile(r"[^\W\d_][\w'’.-]*")
 
 
 def host_of(url: str) -> str:

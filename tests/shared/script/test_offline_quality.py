@@ -385,3 +385,12 @@ def test_a_shorter_regeneration_of_a_short_script_stays_inside_the_window() -> N
         _, after, _ = _regenerate(_harbor(), style, 30, 1,
                                        "Lead with the numbers and make it shorter. Add a joke.")
         assert invariant_ok(after, 30), style
+
+
+def test_the_contact_is_greeted_by_the_name_part_of_the_field() -> None:
+    # "Hi Robert');!" was the greeting for a contact field carrying SQL.
+    lead = LeadInfo(company_name="Acme", contact_name="Robert'); DROP TABLE leads;--")
+    script = compose_offline_script(ImprovementPlan(), lead, DemoSiteInfo(
+        url="https://acme-demo.example.app"), GenerationOptions(style=Style.CASUAL))
+    assert "Robert'" not in _spoken(script)
+    assert "DROP" not in _spoken(script)
