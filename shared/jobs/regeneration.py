@@ -33,7 +33,17 @@ from shared.repositories.scripts import (
     next_version,
     script_from_row,
 )
-from shared.script.types import GeneratedScript, GenerationOptions, parse_model
+from shared.script.composer import host_of
+from shared.script.directives import unmet_instructions
+from shared.script.engine import OFFLINE_MODEL
+from shared.script.types import (
+    DemoSiteInfo,
+    GeneratedScript,
+    GenerationOptions,
+    ImprovementPlan,
+    Script,
+    parse_model,
+)
 
 _VERSION_RACE_RETRIES = 5
 
@@ -107,6 +117,7 @@ def _regenerate(
         plan=plan, lead=lead_view, demo_site=site_view, options=options,
         deadline_seconds=runtime.task_budget_seconds, on_call=ledger,
     )
+    generated = _with_instruction_warnings(generated, script, params, plan, site_view)
     for _ in range(_VERSION_RACE_RETRIES):
         try:
             _store_version(runtime, claim, job, params, options, generated)
@@ -122,6 +133,29 @@ def _regenerate(
                     raise StaleAttemptError(str(job.id)) from conflict
             # Not expected under the lineage lock; kept so a conflict retries, not fails.
     raise JobFailedError("version_conflict", "could not allocate a version number; retry the job")
+
+
+def _with_instruction_warnings(
+    generated: GeneratedScript, source: Script, params: RegenerateParams,
+    plan: ImprovementPlan, site: DemoSiteInfo,
+) -> GeneratedScript:
+    """Record which instructions an offline rewrite could not follow (§5.5).
+
+    An LLM reads the instructions itself; the offline engine follows only emphasis, order,
+    length and mentions of plan items, so when it wrote the section the job says which of
+    the reviewer's requests were left out rather than pretending they were honoured.
+    """
+    warnings: list[str] = []
+    if generated.model_used == OFFLINE_MODEL:
+        index = params.section_index
+        warnings = unmet_instructions(
+            params.instructions, plan, source.sections[index],
+            generated.script.sections[index], host_of(site.url),
+        )
+    return generated.model_copy(update={
+        "metadata": {**generated.metadata, "instruction_warnings": warnings},
+        "warnings": (*generated.warnings, *warnings),  # the job's result.warnings (§4)
+    })
 
 
 def _store_version(

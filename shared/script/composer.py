@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from urllib.parse import urlsplit
 
-from shared.script.layout import SectionSlot
+from shared.script.glossary import explains, terms_in
+from shared.script.layout import SectionSlot, plan_sections, spoken_items
 from shared.script.measure import count_words
 from shared.script.metrics import MetricReading, read_metrics
 from shared.script.sentences import capitalise, inline, sentence_key, split_sentences
@@ -58,6 +59,11 @@ _BENEFIT_FAMILIES = (
 )
 
 
+# Groups a script says once, whatever the wording: the strategy restated in a second
+# section is repetition even in other words.
+ONCE_PER_SCRIPT = frozenset({"strategy"})
+
+
 @dataclass(frozen=True)
 class Line:
     """One candidate sentence (or two, when a template has a short lead-in).
@@ -81,6 +87,8 @@ class Line:
     template: str | None = None
     reserve: bool = False
     must: bool = False  # the script relies on this section saying it (company, demo URL)
+    core: bool = False  # names an item the section was given, or reads its metric: kept
+    item: int | None = None  # the plan index of the improvement this line presents
 
 
 @dataclass
@@ -89,12 +97,17 @@ class Memory:
 
     sentences: set[str] = field(default_factory=set)
     templates: set[str] = field(default_factory=set)
+    explained: set[str] = field(default_factory=set)  # glossary terms already explained
+    groups: set[str] = field(default_factory=set)  # once-per-script groups already said
 
     def remember(self, lines: Iterable[Line]) -> None:
         for line in lines:
+            if line.group in ONCE_PER_SCRIPT:
+                self.groups.add(line.group)
             self.sentences.update(sentence_key(s) for s in split_sentences(line.text))
             if line.template:
                 self.templates.add(line.template)
+            self.explained.update(term.name for term in terms_in(line.text))
 
 
 @dataclass(frozen=True)
@@ -110,6 +123,12 @@ class Context:
     seed: int
     emphasis: frozenset[str]
     readings: tuple[tuple[MetricReading, ...], ...]
+    # The section opens with an item the reviewer asked for, so the section's own items
+    # are introduced as follow-ons ("Also recommended: …"), not as "our first".
+    first_named: bool = False
+    # Hard (low, high) word limits for a regenerated section: the rest of the script is
+    # fixed, so the spoken window (§3.5) leaves it only so many words.
+    word_limits: tuple[int, int] | None = None
 
     def render(self, template: str, **extra: str) -> str | None:
         """Fill a template, or None when a field it needs is empty (no placeholder text)."""
@@ -142,7 +161,9 @@ def spoken_list(items: Sequence[str]) -> str:
 
 
 def _addressee(contact: str | None) -> str:
-    parts = (contact or "").split()
+    """How to greet the contact: first name, or honorific and surname ("Dr. Wójcik").
+    Only the name-like part of a word is kept: "Robert');" is greeted as "Robert"."""
+    parts = [name for part in (contact or "").split() if (name := _name_part(part))]
     if not parts:
         return ""
     if parts[0].rstrip(".").lower() in _HONORIFICS and len(parts) > 1:
@@ -150,7 +171,16 @@ def _addressee(contact: str | None) -> str:
     return parts[0]
 
 
-def _host(url: str) -> str:
+def _name_part(word: str) -> str:
+    match = _NAME.match(word)
+    return match.group(0).rstrip("'’-") if match else ""
+
+
+_NAME = re.compile(r"[^\W\d_][\w'’.-]*")
+
+
+def host_of(url: str) -> str:
+    """The demo's address as spoken: "https://www.x.example/" → "x.example"."""
     host = urlsplit(url.strip()).netloc or url.strip()
     return host.removeprefix("www.")
 
@@ -182,11 +212,12 @@ def build_context(
 ) -> Context:
     guide = style_guide(options.style)
     industry = re.sub(r"\s*\([^)]*\)", "", lead.industry or "").strip()
-    count = len(plan.improvements)
+    # "{count} recommendations" counts what the script will actually say, not the plan.
+    count = len(spoken_items(plan_sections(plan, options)))
     values = {
         "company": lead.company_name,
         "industry": inline(industry) if industry else "",
-        "site": _host(demo_site.url),
+        "site": host_of(demo_site.url),
         "name": _addressee(lead.contact_name),
         "count": number_words(count) if count >= 2 else "",
         "strategy": _strategy_clause(plan.overall_strategy),
@@ -203,7 +234,8 @@ def build_context(
         seed=_stable_int(seed_text),
         emphasis=_emphasis(instructions),
         readings=tuple(
-            tuple(read_metrics(item.metrics, guide.phrases.change_verbs))
+            tuple(read_metrics(item.metrics, guide.phrases.change_verbs,
+                               plain=explains(options.style)))
             for item in plan.improvements
         ),
     )
@@ -258,7 +290,9 @@ def select(lines: Iterable[Line], target: int, high: int, memory: Memory) -> lis
     for line in sorted(lines, key=lambda line: (line.priority, line.order)):
         if total >= target:
             break
-        if (line.group and line.group in groups) or (line.needs and line.needs not in idents):
+        if line.group and (line.group in groups or line.group in memory.groups):
+            continue
+        if line.needs and line.needs not in idents:
             continue
         if line.template and line.template in templates:
             continue

@@ -22,49 +22,49 @@ _CUED = (
 _BY_SCENE: dict[SceneType, tuple[str, ...]] = {
     SceneType.INTRO: (
         "Everything in this video is based on a working demo.",
-        "It only takes a few minutes to see the whole picture.",
         "Each part of the video focuses on one practical improvement.",
+        "The demo can be explored after the video.",
     ),
     SceneType.PROBLEM: (
         "Visitors rarely say why they leave; they simply do.",
         "Each small obstacle costs a share of the people who arrive.",
-        "These issues are common, and every one of them can be fixed.",
+        "Most website obstacles can be removed once they are spotted.",
     ),
     SceneType.SOLUTION: (
-        "The fix is practical and quick to put in place.",
-        "Visitors feel the difference from their very first visit.",
-        "It works with the content that already exists.",
+        "Every change works with the content that already exists.",
+        "Each change can be seen in place on the demo.",
+        "Each change addresses a specific point in the visitor's journey.",
     ),
     SceneType.FEATURE: (
-        "Small details like this shape how a website feels to use.",
+        "Small details shape how a website feels to use.",
         "Each refinement removes one more reason to hesitate.",
-        "Together, these details add up to a noticeably smoother visit.",
+        "Together, small details add up to a smoother visit.",
     ),
     SceneType.DEMO: (
         "The demo is a working site, so every page can be explored.",
-        "Notice how quickly the important information comes into view.",
-        "Each page keeps the next step clear and close at hand.",
+        "Notice where the important information comes into view.",
+        "Look for the next step on each page.",
     ),
     SceneType.COMPARISON: (
         "Seen side by side, the difference is easy to judge.",
         "The content is the same; the experience is not.",
-        "The gap is widest on a phone.",
+        "The comparison is most telling on a phone.",
     ),
     SceneType.OUTRO: (
-        "Each of these changes is practical, and each one is measurable.",
-        "Together they make the website work harder for the business.",
+        "Every change in the plan is practical and measurable.",
+        "Together, the changes make the website work harder for the business.",
     ),
     SceneType.CTA: (
         "The demo stays available to explore at any time.",
-        "A short call is all it takes to plan the next step.",
+        "A short call is the easiest way to plan the next step.",
     ),
 }
 _GENERAL = (
     "A clearer website makes every visit count for more.",
     "Good websites earn trust quietly, one page at a time.",
-    "None of this requires starting again from scratch.",
-    "The improvements are built to last.",
     "Every change was chosen for its effect on real visitors.",
+    "A website works best when every page has a clear purpose.",
+    "Visitors should always know what to do next.",
 )
 
 

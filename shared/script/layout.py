@@ -12,7 +12,10 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from shared.script.measure import duration_window, words_for_seconds
+from shared.script.glossary import explains, terms_in
+from shared.script.grammar import noun_phrase
+from shared.script.measure import count_words, duration_window, words_for_seconds
+from shared.script.metrics import read_metrics
 from shared.script.sentences import inline
 from shared.script.styles import style_guide
 from shared.script.types import (
@@ -138,13 +141,13 @@ def _shorten(text: str, limit: int) -> str:
 
 def group_title(improvements: Sequence[Improvement], indexes: Sequence[int]) -> str:
     """A section title that says what the section is about: its lead improvement."""
-    first = improvements[indexes[0]].title.rstrip(" .!?;:")
+    first = noun_phrase(improvements[indexes[0]].title.rstrip(" .!?;:"))
     first = first or improvements[indexes[0]].title
     rest = len(indexes) - 1
     if rest == 0:
         return _shorten(first, TITLE_MAX)
     if rest == 1:
-        both = f"{first} and {inline(improvements[indexes[1]].title)}"
+        both = f"{first} and {inline(noun_phrase(improvements[indexes[1]].title))}"
         if len(both) <= TITLE_MAX:
             return both
     suffix = " and one more fix" if rest == 1 else f" and {rest} more fixes"
@@ -194,22 +197,20 @@ def plan_sections(plan: ImprovementPlan, options: GenerationOptions) -> list[Sec
     scenes = _middle_scenes(middle, len(improvements), options.include_cta)
     group_scenes = {SceneType.SOLUTION, SceneType.FEATURE} if improvements else set()
     groups = iter(_chunks(ranked, sum(scene in group_scenes for scene in scenes) or 1))
-    with_metrics = [i for i in ranked if improvements[i].metrics]
     phrases = style_guide(options.style).phrases
 
     planned: list[tuple[SceneType, str, tuple[int, ...], float]] = []
     if options.include_intro:
         planned.append((SceneType.INTRO, phrases.section_titles[SceneType.INTRO], (), 0))
     for scene in scenes:
-        covered: list[int] = []
+        covered: Sequence[int] = ()
         if scene in group_scenes:
             covered = next(groups)
             title = group_title(improvements, covered)
         elif not improvements:
             title = phrases.overview_titles[scene]
         else:
-            pool = with_metrics if scene is SceneType.COMPARISON and with_metrics else ranked
-            covered = pool[:_PER_SCENE_COVERAGE]
+            covered = ranked  # narrowed to the items that fit, once durations are known
             title = phrases.section_titles[scene]
         # A section carrying several improvements needs a little more time to name them.
         extra = min(0.5, 0.08 * (len(covered) - 1)) if scene in group_scenes else 0.0
@@ -224,19 +225,103 @@ def plan_sections(plan: ImprovementPlan, options: GenerationOptions) -> list[Sec
         [_WEIGHTS[scene] + extra for scene, _, _, extra in planned],
         [_FRAME_CAP_SECONDS if scene in _FRAME_SCENES else None for scene, _, _, _ in planned],
     )
-    return [
-        SectionSlot(
+    # Items that do not fit are dropped whole, lowest priority first, before anything is
+    # titled or announced: no section may name an item it has no time to speak (§5.5).
+    costs = item_costs(plan, options.style)
+    queue = list(ranked)
+    owed = 0  # items an earlier section had no room for: the next one takes them first
+    fitted: list[tuple[int, ...]] = []
+    for (scene, _, covered, _), duration in zip(planned, seconds, strict=True):
+        if scene not in group_scenes:
+            fitted.append(())
+            continue
+        budget = words_for_seconds(duration, options.style)
+        taken = _fit_items(queue, costs, budget, len(covered) + owed)
+        owed = len(covered) + owed - len(taken)
+        queue = [i for i in queue if i not in taken]
+        fitted.append(taken)
+    spoken = [i for i in ranked if any(i in items for items in fitted)]
+    with_metrics = [i for i in spoken if improvements[i].metrics]
+    slots = []
+    for index, ((scene, title, planned_items, _), duration) in enumerate(
+        zip(planned, seconds, strict=True)
+    ):
+        items: tuple[int, ...] = planned_items
+        if scene in group_scenes:
+            items = fitted[index]
+            title = (group_title(improvements, items) if items
+                     else phrases.overview_titles[SceneType.FEATURE])
+        elif items:
+            pool = with_metrics if scene is SceneType.COMPARISON and with_metrics else spoken
+            items = tuple(pool[:_PER_SCENE_COVERAGE])
+        slots.append(SectionSlot(
             index=index,
             scene_type=scene,
             title=title,
             duration_seconds=duration,
             word_budget=words_for_seconds(duration, options.style),
-            improvement_indexes=covered,
-        )
-        for index, ((scene, title, covered, _), duration) in enumerate(
-            zip(planned, seconds, strict=True)
-        )
-    ]
+            improvement_indexes=items,
+        ))
+    return slots
+
+
+def spoken_items(slots: Sequence[SectionSlot]) -> list[int]:
+    """Plan indexes the script presents (named, metrics read), in the order it does."""
+    seen: dict[int, None] = {}
+    for slot in slots:
+        if slot.scene_type in (SceneType.SOLUTION, SceneType.FEATURE):
+            seen.update(dict.fromkeys(slot.improvement_indexes))
+    return list(seen)
+
+
+def item_costs(plan: ImprovementPlan, style: Style) -> list[int]:
+    """Words it takes to name each improvement and read all its metrics aloud.
+
+    A section given an item can always say it whole; outside the technical style a
+    jargon term in the title also costs its one-sentence explanation.
+    """
+    phrases = style_guide(style).phrases
+    leads = phrases.first_lead_ins + phrases.next_lead_ins + phrases.follow_ons
+    # A typical frame: when the section runs short, the composer falls back to a shorter
+    # wording of the same line (down to the bare title or reading), never to dropping it.
+    lead_frame = _median_words([t.replace("{title}", "").replace("{Title}", "")
+                                for t in leads])
+    metric_frame = _median_words([t.replace("{change}", "").replace("{Change}", "")
+                                  for t in phrases.metric_lines])
+    plain = explains(style)
+    costs = []
+    for item in plan.improvements:
+        cost = lead_frame + count_words(item.title)
+        for reading in read_metrics(item.metrics, phrases.change_verbs, plain=plain):
+            cost += metric_frame + count_words(reading.change)
+        if plain:
+            cost += sum(count_words(term.explanation) for term in terms_in(item.title))
+        costs.append(cost)
+    return costs
+
+
+def _median_words(frames: Sequence[str]) -> int:
+    counts = sorted(count_words(frame) for frame in frames)
+    return counts[len(counts) // 2] if counts else 0
+
+
+def _fit_items(queue: Sequence[int], costs: Sequence[int], budget: int, wanted: int
+               ) -> tuple[int, ...]:
+    """Up to ``wanted`` items from the front of ``queue`` (priority order) whose full
+    naming fits ``budget`` words. It stops at the first item that does not fit, so lower
+    priorities are the ones dropped; only a section that could take nothing at all
+    looks further down the queue for an item small enough."""
+    kept: list[int] = []
+    used = 0
+    for index in queue:
+        if len(kept) >= wanted:
+            break
+        if used + costs[index] <= budget:
+            kept.append(index)
+            used += costs[index]
+        elif kept:
+            break
+    return tuple(kept)
 
 
 def slot_for_section(

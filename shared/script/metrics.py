@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from shared.script.glossary import plain_label
 from shared.script.sentences import inline
 
 _VALUE = re.compile(
@@ -116,37 +117,86 @@ def _pair(before: _Value, after: _Value, verbs: Mapping[str, str], stem: str) ->
     labels = {label.lower() for label in (before.label, after.label) if label}
     label = inline(before.label or after.label) if len(labels) == 1 else ""
     if not labels:
-        label = stem
+        label = _stem_name(stem)
     numeric = before.number is not None and after.number is not None and before.unit == after.unit
     if numeric and before.unit in {"percent", "times", "points", ""}:
         span = f"from {before.spoken_number} to {_qualified(after, _spoken(after))}"
     elif numeric and " " not in before.unit:
-        # "from 4.8 seconds to 1.9": the unit once, as people say it.
-        span = f"from {_spoken(before)} to {_qualified(after, after.spoken_number)}"
+        # "from 4.8 seconds to 1.9 seconds": a listener hears the unit with each value.
+        span = f"from {_spoken(before)} to {_qualified(after, _spoken(after))}"
     elif labels and not label:
         span = f"from {before.raw} to {after.raw}"
     else:
         span = f"from {_spoken(before)} to {_qualified(after, _spoken(after))}"
-    trailing = ""
-    if label and label.split(maxsplit=1)[0].lower() in _PREPOSITIONS:
-        trailing, label = f" {label}", ""
-        span = f"from {before.spoken_number} to {_spoken(after)}{trailing}"
-        if after.qualifier:
-            span += f", {after.qualifier}"
-    subject = label or "the figure"
-    if before.number is None:
-        current = None
-    elif trailing:
-        current = f"the figure is {_spoken(before)}{trailing}"
-    else:
-        current = f"{label} is {_spoken(before)}" if label else None
+    prepositional = bool(label) and label.split(maxsplit=1)[0].lower() in _PREPOSITIONS
+    if prepositional:
+        # "4% of orders on subscription": the label only reads after a noun, so the
+        # subject becomes "the share of orders on subscription" (a count: "the number").
+        noun = "the share" if before.unit == "percent" else "the number"
+        label = f"{noun} {label}"
+    # Without a shared label the stem of the metric's key names it ("lcp_before"), and
+    # failing that the values are read with their own labels: never a bare "the figure".
+    subject = label or _stem_name(stem) or "the measured value"
+    said_label = label
+    if _countable(subject):
+        # "the demo-request rate rises", not the headline-speak "demo-request rate rises".
+        subject = f"the {subject}"
+        said_label = f"the {label}" if label else label
+    current = (f"{said_label} is {_spoken(before)}" if label and before.number is not None
+               else None)
     cue_label = f"{label[:1].upper()}{label[1:]}: " if label else ""
     cue = f"{cue_label}{before.compact} → {after.compact}"
     if after.qualifier:
         cue += f" ({after.qualifier})"
-    if trailing:  # the label belongs after the numbers: show the values as written
+    if prepositional:  # the label belongs after the numbers: show the values as written
         cue = f"{before.raw} → {after.raw}"
+    if _plural(subject):
+        verb = _plural_verb(verb)
+        current = current.replace(f"{said_label} is ", f"{said_label} are ", 1) if current else None
     return MetricReading(change=f"{subject} {verb} {span}", current=current, cue=cue)
+
+
+_SINGULAR_ENDINGS = ("ss", "us", "is", "ness", "sis")
+# Where a subject's head noun ends: "time until the page responds" is about "time".
+_QUALIFIED = re.compile(r"\s+(?:of|to|until|before|after|for|on|in|per|with|that|from|at)\s+")
+
+
+def _plural(subject: str) -> bool:
+    """Whether a metric's subject takes a plural verb: "contrast failures fall", but "the
+    share of orders rises" (the head noun before "of") and "checkout abandonment falls"."""
+    head = _QUALIFIED.split(subject, maxsplit=1)[0].split()
+    word = head[-1].lower() if head else ""
+    return word.endswith("s") and not word.endswith(_SINGULAR_ENDINGS) and len(word) > 3
+
+
+_COUNTABLE_HEADS = frozenset({"rate", "time", "score", "ratio", "count", "value", "speed",
+                              "size", "weight", "delay", "total", "average", "length"})
+
+
+def _countable(subject: str) -> bool:
+    """A singular countable head noun wants an article: "rate", "time", "score"."""
+    if subject.lower().startswith(("the ", "a ", "an ")):
+        return False
+    head = _QUALIFIED.split(subject, maxsplit=1)[0].split()
+    return bool(head) and head[-1].lower() in _COUNTABLE_HEADS
+
+
+def _plural_verb(verb: str) -> str:
+    """"falls" → "fall", "goes up" → "go up", "comes to" → "come to"."""
+    first, _, rest = verb.partition(" ")
+    if first.endswith("oes"):
+        first = first[:-2]
+    elif first.endswith("s") and not first.endswith("ss"):
+        first = first[:-1]
+    return f"{first} {rest}".strip()
+
+
+def _stem_name(stem: str) -> str:
+    """A metric key's stem as a name: "lcp" → "LCP", "load_time" → "load time"."""
+    name = re.sub(r"[_\-]+", " ", stem).strip()
+    if name.isalpha() and len(name) <= 4:
+        return name.upper()
+    return inline(name) if name else ""
 
 
 def _role(key: str) -> tuple[str, str]:
@@ -159,8 +209,16 @@ def _role(key: str) -> tuple[str, str]:
     return "", key.strip()
 
 
-def read_metrics(metrics: Mapping[str, str], verbs: Mapping[str, str]) -> list[MetricReading]:
-    """Spoken readings of a metrics object: before/after pairs first, then lone values."""
+def read_metrics(
+    metrics: Mapping[str, str], verbs: Mapping[str, str], *, plain: bool = False
+) -> list[MetricReading]:
+    """Spoken readings of a metrics object: before/after pairs first, then lone values.
+
+    ``plain`` replaces web jargon in labels with plain names ("LCP" → "main content load
+    time"), for audiences outside the technical style (§5.5).
+    """
+    if plain:
+        metrics = {key: plain_label(value) for key, value in metrics.items()}
     befores: dict[str, tuple[str, str]] = {}  # lower-case stem: (stem as written, value)
     afters: dict[str, tuple[str, str]] = {}
     lone: list[tuple[str, str]] = []
@@ -168,6 +226,8 @@ def read_metrics(metrics: Mapping[str, str], verbs: Mapping[str, str]) -> list[M
         if not value.strip():
             continue
         role, stem = _role(key)
+        if plain:
+            stem = plain_label(_stem_name(stem)) if stem else stem
         bucket = befores if role == "before" else afters if role == "after" else None
         if bucket is None or stem.lower() in bucket:
             lone.append((key, value))
@@ -184,6 +244,7 @@ def read_metrics(metrics: Mapping[str, str], verbs: Mapping[str, str]) -> list[M
         name = re.sub(r"[_\-]+", " ", key).strip()
         parsed = _parse(value)
         said = _spoken(parsed) + (f" {parsed.label}" if parsed.label else "")
-        change = f"{inline(name)} comes to {said}" if name else f"the figure comes to {said}"
+        verb = "come to" if _plural(inline(name)) else "comes to"
+        change = f"{inline(name)} {verb} {said}" if name else f"the figure comes to {said}"
         readings.append(MetricReading(change=change, current=None, cue=f"{name}: {value}"))
     return readings

@@ -8,7 +8,10 @@ and timed like an LLM script. It is deterministic: the same request gives the sa
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import math
+from collections.abc import Collection, Sequence
+from dataclasses import replace
+from fractions import Fraction
 
 from shared.script.composer import (
     Context,
@@ -19,11 +22,20 @@ from shared.script.composer import (
     title_values,
     word_band,
 )
-from shared.script.layout import SectionSlot, impact_order, plan_sections, slot_for_section
+from shared.script.directives import CTA, Directives, parse_directives
+from shared.script.glossary import TERMS, explains, terms_in
+from shared.script.layout import (
+    SectionSlot,
+    group_title,
+    impact_order,
+    item_costs,
+    plan_sections,
+    slot_for_section,
+)
 from shared.script.measure import count_words
 from shared.script.retime import Filler, fit_to_window
 from shared.script.scenes import candidate_lines
-from shared.script.sentences import capitalise, sentence_key, split_sentences
+from shared.script.sentences import capitalise, inline, sentence_key, split_sentences
 from shared.script.types import (
     DemoSiteInfo,
     GenerationOptions,
@@ -62,7 +74,15 @@ def compose_offline_script(
     ctx = build_context(plan, lead, demo_site, options, options.custom_instructions)
     memory = Memory()
     slots = plan_sections(plan, options)
-    sections = [_compose(ctx, slot, memory, len(slots)) for slot in slots]
+    sections = []
+    carry = 0  # words said so far beyond (or, negative, short of) the planned budgets
+    for slot in slots:
+        # Sizing whole sentences leaves each section a few words off its budget; the next
+        # one makes up for it, so the script's total spoken length stays mid-window (§3.5).
+        steered = replace(slot, word_budget=max(1, slot.word_budget - carry))
+        section = _compose(ctx, steered, memory, len(slots))
+        carry += count_words(section.content) - slot.word_budget
+        sections.append(section)
     script = Script(
         style=options.style,
         sections=tuple(sections),
@@ -87,13 +107,127 @@ def compose_offline_section(
 ) -> Section:
     """One section for ``slot``, e.g. when regenerating it on the LLM side failed.
 
-    ``instructions`` shift emphasis (metrics, benefits, detail, strategy) and the choice
-    of stock lines; they are never spoken. ``avoid`` holds the other sections' texts, so
-    the new section does not repeat a sentence the script already says.
+    ``instructions`` are followed as far as :mod:`.directives` can read them: open or
+    close with a plan item (its metric first when the numbers are asked for) or the next
+    step, mention an item, shorter or longer; general emphasis (metrics, benefits, detail,
+    strategy) shifts the choice of stock lines. They are never spoken; what could not be
+    followed is for :func:`~shared.script.directives.unmet_instructions` to report.
+    ``avoid`` holds the other sections' texts: the new section repeats none of their
+    sentences and fits the words the script's window leaves it (§3.5, §3.6).
     """
+    directives = parse_directives(instructions, plan)
     ctx = build_context(plan, lead, demo_site, options, instructions)
-    memory = Memory({sentence_key(s) for text in avoid for s in split_sentences(text)})
-    return _compose(ctx, slot, memory)
+    if any(target != CTA for target in directives.lead):
+        ctx = replace(ctx, first_named=True)
+    slot, limits = _resized(ctx, slot, directives, avoid)
+    ctx = replace(ctx, word_limits=limits)
+    named: list[int] = []
+    group = slot.scene_type in (SceneType.SOLUTION, SceneType.FEATURE)
+    if group and directives.items:
+        kept = tuple(i for i in slot.improvement_indexes if i not in directives.items)
+        ordered = [*directives.lead, *directives.mention, *kept, *directives.end]
+        named = list(dict.fromkeys(i for i in ordered if i != CTA))
+        slot = replace(slot, improvement_indexes=kept)
+    elif directives.items:
+        # Other scenes name their items in lists and pointers: an item asked to be
+        # mentioned joins them; one asked to open or close is said there, and only there.
+        placed = {*directives.lead, *directives.end}
+        covered = [i for i in slot.improvement_indexes if i not in placed]
+        covered += [i for i in directives.mention if i != CTA and i not in covered]
+        slot = replace(slot, improvement_indexes=tuple(covered))
+        directives = replace(directives, mention=tuple(i for i in directives.mention
+                                                       if i == CTA))
+    extra = _directed_lines(ctx, directives, group=group)
+    section = _compose(ctx, slot, _memory_of(avoid), extra=extra)
+    # The title names the items the section ended up saying, in the order asked for.
+    said = [i for i in named
+            if inline(plan.improvements[i].title).lower() in section.content.lower()]
+    if not said:
+        return section
+    return section.model_copy(update={"title": group_title(plan.improvements, said)})
+
+
+def _resized(ctx: Context, slot: SectionSlot, directives: Directives, avoid: Collection[str]
+             ) -> tuple[SectionSlot, tuple[int, int]]:
+    """The slot, shorter or longer as asked, and the words it may say (low, high).
+
+    The other sections stay as they are (§3.6), so the script's spoken window (§3.5)
+    leaves this section a range of words; a request to resize is followed inside it, and
+    a section given plan items keeps room to name them and read their metrics.
+    """
+    style = ctx.options.style
+    wpm = ctx.guide.words_per_minute
+    target = ctx.options.max_duration_seconds
+    others = sum(count_words(text) for text in avoid)
+    low = math.ceil(Fraction(9 * target * wpm, 600)) - others
+    high = math.floor(Fraction(target * wpm, 60)) - others
+    budget = round(slot.word_budget * directives.length)
+    if slot.scene_type in (SceneType.SOLUTION, SceneType.FEATURE):
+        costs = item_costs(ctx.plan, style)
+        items = {*slot.improvement_indexes, *directives.items}
+        budget = max(budget, sum(costs[i] for i in items))
+    # A little inside the range: whole sentences land a few words either side of a budget.
+    margin = max(1, (high - low) // 5)
+    budget = max(1, min(max(budget, low + margin), high - margin) if high - low > 2 * margin
+                 else (low + high) // 2)
+    seconds = max(1, math.floor(Fraction(budget * 60, wpm) + Fraction(1, 2)))
+    return (replace(slot, duration_seconds=seconds, word_budget=budget),
+            (max(1, low), max(1, high)))
+
+
+def _directed_lines(ctx: Context, directives: Directives, *, group: bool) -> list[Line]:
+    """Lines that put the items (or the next step) the reviewer asked for where they
+    asked: first, last, or anywhere. They are core lines: the section keeps them."""
+    phrases = ctx.guide.phrases
+    lines: list[Line] = []
+    places = [(target, -5.0 - k, "lead") for k, target in enumerate(reversed(directives.lead))]
+    places += [(target, 5.0 + k, "mention") for k, target in enumerate(directives.mention)]
+    places += [(target, 100.0 + k, "end") for k, target in enumerate(directives.end)]
+    for n, (target, order, where) in enumerate(places):
+        tag = f"directed{n}"
+        if target == CTA:
+            with_site = [t for scene in (SceneType.CTA, SceneType.DEMO, SceneType.INTRO)
+                         for t in phrases.scenes[scene].body if "{site}" in t]
+            lines += _template_lines(ctx, with_site, {}, tag, order, core=True)
+            continue
+        item = ctx.plan.improvements[target]
+        values = title_values(item)
+        if not group:
+            leads = phrases.demo_pointers
+        elif where == "lead":
+            leads = phrases.first_lead_ins
+        else:
+            leads = phrases.follow_ons
+        lines += _template_lines(ctx, leads, values, tag, order, core=True, ident=tag,
+                                 item=target, bare="{Title}.")
+        readings = ctx.readings[target]
+        numbers_first = target in directives.numbers_first
+        for m, reading in enumerate(readings):
+            said = {"change": reading.change, "Change": capitalise(reading.change)}
+            # "Lead with the numbers": the metric itself opens, plainly, before the name.
+            at = order - 0.5 + 0.01 * m if numbers_first else order + 0.1 + 0.01 * m
+            templates = [] if numbers_first else list(phrases.metric_lines)
+            lines += _template_lines(ctx, templates, said, f"{tag}.{m}", at, core=True,
+                                     needs=tag, bare="{Change}.", rank=-2.9)
+        for k, sentence in enumerate(split_sentences(item.description)[:2]):
+            lines.append(Line(sentence, 0.5 + 0.1 * k, order + 0.3 + 0.01 * k, needs=tag))
+    return lines
+
+
+def _template_lines(ctx: Context, templates: Sequence[str], values: dict[str, str],
+                    group: str, order: float, *, core: bool = False, ident: str | None = None,
+                    needs: str | None = None, item: int | None = None, bare: str | None = None,
+                    rank: float = -3.0) -> list[Line]:
+    """Alternative wordings (one is kept) at a fixed place in the section. ``rank`` is
+    the priority: a line that ``needs`` another must rank after it to be chosen."""
+    out = []
+    for n, template in enumerate([*templates, *([bare] if bare else [])]):
+        text = ctx.render(template, **values)
+        if text:
+            out.append(Line(text, rank + 0.01 * n, order, group=group, ident=ident, needs=needs,
+                            template=None if template == bare else template, core=core,
+                            item=item))
+    return out
 
 
 def offline_filler(
@@ -105,26 +239,48 @@ def offline_filler(
     def fill(section: Section, words_needed: int) -> str:
         slot = slot_for_section(plan, options.style, 0, section.scene_type, section.title,
                                 section.duration_seconds, section.content)
-        memory = Memory({sentence_key(s) for s in split_sentences(section.content)})
-        body = [line for line in candidate_lines(ctx, slot) if line.body]
+        memory = _memory_of([section.content])
+        body = [line for line in _explain(ctx, candidate_lines(ctx, slot), memory, each=True)
+                if line.body]
         chosen = select(body, words_needed, words_needed + 40, memory)
         return " ".join(line.text for line in chosen)
 
     return fill
 
 
-def _compose(ctx: Context, slot: SectionSlot, memory: Memory, slots: int | None = None
-             ) -> Section:
-    candidates = candidate_lines(ctx, slot, slots)
-    own = [line for line in candidates if not line.reserve]
-    chosen = _fit(own, slot, ctx, memory) or _fit(candidates, slot, ctx, memory)
-    if chosen is None:
-        # Out of material: say as much as fits; fit_to_window re-times the section.
-        chosen = select(candidates, slot.word_budget, slot.word_budget, memory) or [
-            min(candidates, key=lambda line: (count_words(line.text), line.priority))]
+def _memory_of(texts: Collection[str]) -> Memory:
+    """What sections already written say: their sentences, and the jargon they explain."""
+    said = {sentence_key(s) for text in texts for s in split_sentences(text)}
+    explained = {term.name for term in TERMS if sentence_key(term.explanation) in said}
+    return Memory(said, explained=explained)
+
+
+def _compose(ctx: Context, slot: SectionSlot, memory: Memory, slots: int | None = None,
+             extra: Sequence[Line] = ()) -> Section:
+    candidates = [*extra, *candidate_lines(ctx, slot, slots)]
+    strict_low, _, _, strict_high = _band(ctx, slot)
+    # Explaining jargon costs words: each attempt leaves room for what the previous one's
+    # explanations took, and the first attempt that lands inside the band is kept.
+    attempts: list[list[Line]] = []
+    reserved: int | None = 0
+    while reserved is not None and len(attempts) < 4:
+        explained = _explain(ctx, _choose(candidates, slot, ctx, memory, reserved), memory)
+        attempts.append(explained)
+        grown = sum(count_words(term.explanation) for line in explained
+                    for term in terms_in(line.text) if term.explanation in line.text)
+        fits = strict_low <= _words(explained) <= strict_high
+        reserved = None if fits or grown == reserved else grown
+    if not any(strict_low <= _words(lines) <= strict_high for lines in attempts):
+        # No room to explain: avoid the jargon instead, except where the section was
+        # sized to present the item that carries it.
+        plain = [line for line in candidates
+                 if line.core or not _unexplained(ctx, line, memory)]
+        attempts.append(_explain(ctx, _choose(plain, slot, ctx, memory, 0), memory))
+    chosen = next((lines for lines in attempts if strict_low <= _words(lines) <= strict_high),
+                  min(attempts, key=lambda lines: abs(_words(lines) - slot.word_budget)))
     memory.remember(chosen)
     return Section(
-        title=slot.title,
+        title=_title(ctx, slot, chosen),
         content=" ".join(line.text for line in chosen),
         duration_seconds=slot.duration_seconds,
         scene_type=slot.scene_type,
@@ -133,22 +289,94 @@ def _compose(ctx: Context, slot: SectionSlot, memory: Memory, slots: int | None 
     )
 
 
-def _fit(lines: list[Line], slot: SectionSlot, ctx: Context, memory: Memory
-         ) -> list[Line] | None:
+def _choose(candidates: list[Line], slot: SectionSlot, ctx: Context, memory: Memory,
+            reserved: int) -> list[Line]:
+    """The lines the section says, ``reserved`` words short of its budget."""
+    own = [line for line in candidates if not line.reserve]
+    chosen = _fit(own, slot, ctx, memory, reserved) or _fit(candidates, slot, ctx, memory,
+                                                             reserved)
+    if chosen is None:
+        # Out of material: say as much as fits; fit_to_window re-times the section.
+        budget = max(1, slot.word_budget - reserved)
+        chosen = select(candidates, budget, budget, memory) or [
+            min(candidates, key=lambda line: (count_words(line.text), line.priority))]
+    return chosen
+
+
+def _explain(ctx: Context, chosen: list[Line], memory: Memory, *, each: bool = False
+             ) -> list[Line]:
+    """Outside the technical style, each jargon term is explained after the first
+    sentence that uses it, once per script (§5.5). With ``each``, every candidate line
+    carries its own explanation (the caller keeps at most one of them)."""
+    if not explains(ctx.options.style):
+        return chosen
+    done = set(memory.explained)
+    out = []
+    for line in chosen:
+        fresh = [term for term in terms_in(line.text) if term.name not in done]
+        if fresh:
+            text = " ".join([line.text, *(term.explanation for term in fresh)])
+            line = replace(line, text=text)
+            if not each:
+                done.update(term.name for term in fresh)
+        out.append(line)
+    return out
+
+
+def _unexplained(ctx: Context, line: Line, memory: Memory) -> bool:
+    return explains(ctx.options.style) and any(
+        term.name not in memory.explained for term in terms_in(line.text))
+
+
+def _title(ctx: Context, slot: SectionSlot, chosen: Sequence[Line]) -> str:
+    """The slot's title, unless the section ended up presenting other items than it was
+    given (then the title names what it says, never what it does not)."""
+    if slot.scene_type not in (SceneType.SOLUTION, SceneType.FEATURE):
+        return slot.title
+    named = [i for i in slot.improvement_indexes
+             if any(line.ident and line.item == i for line in chosen)]
+    if tuple(named) == slot.improvement_indexes:
+        return slot.title
+    if named:
+        return group_title(ctx.plan.improvements, named)
+    return ctx.guide.phrases.overview_titles[SceneType.FEATURE]
+
+
+def _band(ctx: Context, slot: SectionSlot) -> tuple[int, int, int, int]:
+    """The slot's word band, inside the context's hard limits when it has them."""
+    strict_low, aim_low, aim_high, strict_high = word_band(slot, ctx.guide.words_per_minute)
+    if ctx.word_limits is None:
+        return strict_low, aim_low, aim_high, strict_high
+    floor, ceiling = ctx.word_limits
+    strict_low, strict_high = max(strict_low, floor), min(strict_high, ceiling)
+    if strict_low > strict_high:
+        strict_low, strict_high = floor, ceiling
+    aim_low = min(max(aim_low, strict_low), strict_high)
+    aim_high = max(min(aim_high, strict_high), aim_low)
+    return strict_low, aim_low, aim_high, strict_high
+
+
+def _fit(lines: list[Line], slot: SectionSlot, ctx: Context, memory: Memory,
+         reserved: int = 0) -> list[Line] | None:
     """Lines that meet the slot's budget: the narrow aim if possible, else the strict band.
 
     Greedy selection can stall a few words short when every remaining line is too long;
     leaving out one of its picks (in turn) usually lets a better-sized line in. None when
     no attempt reaches the strict band.
     """
-    strict_low, aim_low, aim_high, strict_high = word_band(slot, ctx.guide.words_per_minute)
+    strict_low, aim_low, aim_high, strict_high = _band(ctx, slot)
+    strict_low, aim_low = max(1, strict_low - reserved), max(1, aim_low - reserved)
+    aim_high = max(aim_low, aim_high - reserved)
+    strict_high = max(strict_low, strict_high - reserved)
     for low, high in ((aim_low, aim_high), (strict_low, strict_high)):
         target = min(max(slot.word_budget, low), high)
         first = select(lines, target, high, memory)
         if _words(first) >= low:
             return first
         # Must-say lines are the last to go, but a tiny section may not fit them all.
-        for left_out in sorted(first, key=lambda line: line.must):
+        # Core lines (an item the section was sized for) never go.
+        for left_out in sorted((line for line in first if not line.core),
+                               key=lambda line: line.must):
             chosen = select([line for line in lines if line is not left_out], target, high,
                             memory)
             if _words(chosen) >= low:

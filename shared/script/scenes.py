@@ -16,17 +16,15 @@ from shared.script.composer import (
     Context,
     Line,
     benefit_family,
-    number_words,
     spoken_list,
     title_values,
 )
+from shared.script.grammar import noun_phrase
 from shared.script.layout import SectionSlot
 from shared.script.phrasebook import SceneLines
-from shared.script.sentences import capitalise, split_sentences
+from shared.script.sentences import capitalise, inline, split_sentences
 from shared.script.types import Impact, SceneType
 
-_WORDS_PER_IMPROVEMENT = 32  # what a full treatment (lead-in, evidence, benefit) takes
-_ROUNDUP_NAMES = 4
 _RESERVE = 20.0
 # Bare forms, used once a style's framed templates are spent: plain content, no frame.
 _BARE_TITLE = "{Title}."
@@ -36,7 +34,8 @@ _BARE_CHANGE = "{Change}."
 def _lines(ctx: Context, templates: Sequence[str], salt: str, priority: float, order: float,
            *, group: str | None = None, body: bool = True, rotate: bool = True,
            ident: str | None = None, needs: str | None = None, reserve: bool = False,
-           values: dict[str, str] | None = None, bare: str | None = None) -> list[Line]:
+           values: dict[str, str] | None = None, bare: str | None = None,
+           core: bool = False, item: int | None = None) -> list[Line]:
     items = ctx.rotate(templates, salt) if rotate else list(templates)
     if bare:
         items.append(bare)
@@ -46,12 +45,16 @@ def _lines(ctx: Context, templates: Sequence[str], salt: str, priority: float, o
         if text:
             out.append(Line(text, priority + n * 0.01, order + n * 0.001, group=group,
                             ident=ident, needs=needs, body=body, reserve=reserve,
-                            template=None if template == bare else template))
+                            template=None if template == bare else template, core=core,
+                            item=item))
     return out
 
 
-def _scene(ctx: Context, scene: SceneType) -> SceneLines:
-    if scene is SceneType.FEATURE and not ctx.plan.improvements:
+def _scene(ctx: Context, scene: SceneType, slot: SectionSlot | None = None) -> SceneLines:
+    """Stock lines for a scene; a solution or feature section with no improvement to
+    present (an empty plan, or none that fits) speaks about the demo as a whole."""
+    empty = not ctx.plan.improvements or (slot is not None and not slot.improvement_indexes)
+    if scene in (SceneType.SOLUTION, SceneType.FEATURE) and empty:
         return ctx.guide.phrases.overview
     return ctx.guide.phrases.scenes[scene]
 
@@ -67,7 +70,7 @@ def _reserve_scenes(ctx: Context) -> tuple[SceneType, ...]:
 def _frame(ctx: Context, slot: SectionSlot, *, opener: float, body: float, closer: float,
            general: float) -> list[Line]:
     """The scene's stock openers, body lines and closers, and the style's general lines."""
-    scene = _scene(ctx, slot.scene_type)
+    scene = _scene(ctx, slot.scene_type, slot)
     salt = f"{slot.index}:{slot.scene_type}"
     lines = _lines(ctx, scene.openers, salt + ":open", opener, 0, group="open", body=False)
     lines += _lines(ctx, scene.body, salt, body, 50)
@@ -93,7 +96,9 @@ def _strategy(ctx: Context, slot: SectionSlot, priority: float, order: float) ->
 
 
 def _names(ctx: Context, indexes: Sequence[int]) -> list[str]:
-    return [title_values(ctx.plan.improvements[i])["title"] for i in indexes]
+    """Titles as noun phrases, so that a spoken list of them is grammatical."""
+    return [inline(noun_phrase(ctx.plan.improvements[i].title)) or
+            title_values(ctx.plan.improvements[i])["title"] for i in indexes]
 
 
 def _intro(ctx: Context, slot: SectionSlot) -> list[Line]:
@@ -109,8 +114,7 @@ def _problem(ctx: Context, slot: SectionSlot) -> list[Line]:
     lines = _frame(ctx, slot, opener=0, body=4, closer=3, general=7)
     covered = slot.improvement_indexes
     if covered:
-        listing = {"titles": spoken_list(_names(ctx, covered)),
-                   "count": number_words(len(covered)) if len(covered) > 1 else ""}
+        listing = {"titles": spoken_list(_names(ctx, covered))}
         lines += _lines(ctx, phrases.problem_lists, f"{slot.index}:list", 1, 1, group="list",
                         values=listing)
     for j, index in enumerate(covered):
@@ -133,7 +137,7 @@ def _improvement(ctx: Context, slot: SectionSlot, j: int, index: int) -> list[Li
     """A full treatment: lead-in, description, metrics read aloud, benefit, impact."""
     phrases = ctx.guide.phrases
     item = ctx.plan.improvements[index]
-    if j > 0:
+    if j > 0 or ctx.first_named:
         leads = phrases.follow_ons
     elif slot.scene_type is SceneType.SOLUTION:
         leads = phrases.first_lead_ins
@@ -141,19 +145,20 @@ def _improvement(ctx: Context, slot: SectionSlot, j: int, index: int) -> list[Li
         leads = phrases.next_lead_ins
     lead, base, at = f"lead{j}", float(j), 10.0 + 10 * j
     salt = f"{slot.index}:{j}"
-    # Every featured improvement is named before any of them gets detail.
-    lines = _lines(ctx, leads, salt + ":lead", 0.1 * j, at, group=lead, ident=lead,
-                   values=title_values(item), bare=_BARE_TITLE)
+    # Every item the section was given is named and has its metrics read before any of
+    # them gets detail: the layout sized the section for exactly that (§5.5).
+    lines = _lines(ctx, leads, salt + ":lead", -2 + 0.01 * j, at, group=lead, ident=lead,
+                   values=title_values(item), bare=_BARE_TITLE, core=True, item=index)
     detail = -0.2 if "detail" in ctx.emphasis else 0.0
     for k, sentence in enumerate(split_sentences(item.description)):
         rank = 0.3 if k == 0 else 0.7 + 0.05 * k
         lines.append(Line(sentence, base + rank + detail, at + 1 + 0.01 * k, needs=lead))
-    metrics = -0.3 if "metrics" in ctx.emphasis else 0.0
     for m, reading in enumerate(ctx.readings[index]):
         said = {"change": reading.change, "Change": capitalise(reading.change)}
         lines += _lines(ctx, phrases.metric_lines, f"{salt}:metric{m}",
-                        base + 0.35 + 0.02 * m + metrics, at + 2 + 0.01 * m,
-                        group=f"metric{j}.{m}", needs=lead, values=said, bare=_BARE_CHANGE)
+                        -1 + 0.01 * j + 0.001 * m, at + 2 + 0.01 * m,
+                        group=f"metric{j}.{m}", needs=lead, values=said, bare=_BARE_CHANGE,
+                        core=True)
     benefits = -0.3 if "benefits" in ctx.emphasis else 0.0
     family = phrases.benefits[benefit_family(item)]
     lines += _lines(ctx, family, salt + ":benefit", base + 0.6 + benefits, at + 3,
@@ -164,28 +169,12 @@ def _improvement(ctx: Context, slot: SectionSlot, j: int, index: int) -> list[Li
     return lines
 
 
-def _roundup(ctx: Context, slot: SectionSlot, rest: Sequence[int], order: float) -> list[Line]:
-    """Improvements without room for a full treatment are at least named."""
-    names = _names(ctx, rest)
-    lines = []
-    for shown in range(min(_ROUNDUP_NAMES, len(names)), 0, -1):
-        hidden = len(names) - shown
-        listed = names[:shown] + ([f"{number_words(hidden)} more fixes"] if hidden else [])
-        lines += _lines(ctx, ctx.guide.phrases.roundups, f"{slot.index}:roundup",
-                        0.5 + 0.05 * (_ROUNDUP_NAMES - shown), order, group="roundup",
-                        values={"titles": spoken_list(listed)})
-    return lines
-
-
 def _group(ctx: Context, slot: SectionSlot) -> list[Line]:
     covered = slot.improvement_indexes
     opener = 3.5 if covered else 1.0
     lines = _frame(ctx, slot, opener=opener, body=5 if covered else 2, closer=4.5, general=7)
-    full = max(1, min(len(covered), round(slot.word_budget / _WORDS_PER_IMPROVEMENT)))
-    for j, index in enumerate(covered[:full]):
+    for j, index in enumerate(covered):
         lines += _improvement(ctx, slot, j, index)
-    if covered[full:]:
-        lines += _roundup(ctx, slot, covered[full:], 10.0 + 10 * full)
     return lines + _strategy(ctx, slot, 6 if covered else 1.5, 85 if covered else 1)
 
 

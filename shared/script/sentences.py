@@ -29,7 +29,10 @@ def split_sentences(text: str) -> list[str]:
     for match in _BOUNDARY.finditer(text):
         candidate = text[start : match.start()].strip()
         last_word = candidate.rsplit(maxsplit=1)[-1] if candidate else ""
-        if last_word.endswith(".") and last_word[:-1].lower() in _ABBREVIATIONS:
+        abbreviation = last_word[:-1].lower()
+        # "No. 5" abbreviates "number"; "say no. Now…" ends a sentence.
+        if last_word.endswith(".") and abbreviation in _ABBREVIATIONS and (
+                abbreviation != "no" or text[match.end():match.end() + 1].isdigit()):
             continue
         if candidate:
             sentences.append(text[start : match.end()].strip())

@@ -214,3 +214,24 @@ def test_a_hard_deleted_scripts_id_is_never_given_to_a_new_script(
     assert client.delete(f"/api/v1/video-scripts/{first['id']}?hard_delete=true").status_code == 204
     second = _generate(client, site_id)
     assert second["id"] > first["id"]
+
+
+def test_an_offline_regeneration_says_which_instructions_it_could_not_follow(
+    client: FlaskClient, site_id: int
+) -> None:
+    script = _generate(client, site_id, style="sales", max_duration_seconds=120)
+    solution = next(i for i, s in enumerate(script["sections"]) if s["scene_type"] == "solution")
+    response = client.put(
+        f"/api/v1/video-scripts/{script['id']}/section/{solution}",
+        json={"instructions": "Lead with the subscription numbers. Add a joke."},
+    )
+    assert response.status_code == 202, response.json
+    done = wait_for_job(client, response.json["id"])
+    assert done["status"] == "succeeded", done
+    # The subscription numbers could be followed; the joke could not, and the job says so.
+    assert [w for w in done["result"]["warnings"] if "Add a joke" in w]
+    assert not [w for w in done["result"]["warnings"] if "subscription" in w]
+    new = client.get(done["links"]["result"]).json
+    first = new["sections"][solution]["content"].split(". ")[0]
+    assert "share of orders on subscription jumps from 4 to 15 percent" in first
+    assert new["metadata"]["instruction_warnings"] == done["result"]["warnings"]

@@ -40,3 +40,9 @@ def test_sentence_key_ignores_case_and_punctuation() -> None:
 )
 def test_inline_titles(title: str, phrase: str) -> None:
     assert inline(title) == phrase
+
+
+def test_no_ends_a_sentence_unless_it_abbreviates_number() -> None:
+    assert split_sentences("Every obstacle is a reason to say no. Now the good news!") == [
+        "Every obstacle is a reason to say no.", "Now the good news!"]
+    assert split_sentences("See item No. 5 on the list.") == ["See item No. 5 on the list."]

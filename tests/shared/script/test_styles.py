@@ -6,8 +6,9 @@ import string
 
 import pytest
 
+from shared.script.phrasebook.model import all_templates
 from shared.script.styles import STYLE_GUIDES, style_guide
-from shared.script.types import SceneType, Style
+from shared.script.types import Style
 
 TABLE = {
     Style.PROFESSIONAL: ("formal, polished", 150, "business value and ROI"),
@@ -31,12 +32,7 @@ def test_style_table(style: Style) -> None:
 @pytest.mark.parametrize("style", list(Style))
 def test_phrasebook_templates_only_use_known_fields(style: Style) -> None:
     phrases = style_guide(style).phrases
-    templates = [*phrases.greetings, *phrases.general, *phrases.tour, *phrases.strategy,
-                 *phrases.follow_ons, *phrases.metric_lines, *phrases.roundups,
-                 *phrases.overview.body, *phrases.comparison_metric, *phrases.recaps]
-    for scene in SceneType:
-        lines = phrases.scenes[scene]
-        templates += [*lines.openers, *lines.body, *lines.closers]
+    templates = all_templates(phrases)
     for template in templates:
         for _, field, _, _ in string.Formatter().parse(template):
             assert field is None or field in KNOWN_FIELDS, template

@@ -228,10 +228,25 @@ def test_plan_shape(intro: bool, cta: bool, size: int, target: int) -> None:
     for slot in slots:
         assert slot.word_budget == words_for_seconds(slot.duration_seconds, Style.CASUAL)
         assert slot.title
-    # Every improvement is presented by exactly one solution or feature section.
-    grouped = [i for slot in slots if slot.scene_type in (SceneType.SOLUTION, SceneType.FEATURE)
-               for i in slot.improvement_indexes]
-    assert sorted(grouped) == list(range(size))
+    # An improvement is presented by at most one solution or feature section, and only
+    # when it fits there whole (name and metrics); what does not fit is dropped, lowest
+    # priority first (§5.5).
+    groups = [slot for slot in slots if slot.scene_type in (SceneType.SOLUTION,
+                                                            SceneType.FEATURE)]
+    grouped = [i for slot in groups for i in slot.improvement_indexes]
+    assert len(grouped) == len(set(grouped))
+    assert grouped == sorted(grouped)  # equal impact: plan order
+    assert grouped == list(range(len(grouped)))  # a prefix: the tail is what is dropped
+    from shared.script.layout import item_costs
+
+    costs = item_costs(plan, Style.CASUAL)
+    for slot in groups:
+        assert sum(costs[i] for i in slot.improvement_indexes) <= slot.word_budget
+    if size and target >= 60:
+        assert grouped, "a plan with improvements presents at least one"
+    # Other sections only refer to improvements the script presents.
+    for slot in slots:
+        assert set(slot.improvement_indexes) <= set(grouped)
 
 
 def test_high_impact_improvements_come_first() -> None:
