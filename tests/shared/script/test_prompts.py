@@ -8,8 +8,10 @@ import re
 import pytest
 
 from shared.script.prompts import (
+    CURRENT_TEXT_WORDS,
     FENCE_CLOSE,
     FENCE_OPEN,
+    clip_words,
     generation_messages,
     neutralise,
     regeneration_messages,
@@ -170,21 +172,22 @@ def test_regeneration_prompt_sends_one_section_and_short_neighbour_context() -> 
         style_guide(script.style), script, slot, LEAD, SITE, PLAN, "Mention the free trial"
     )
     text = user.content
+    sent = clip_words(current.content, CURRENT_TEXT_WORDS)
 
-    assert current.content in text
+    assert sent in text  # the section itself, up to its first CURRENT_TEXT_WORDS words
     assert f"WORD BUDGET {slot.word_budget} words" in text
     assert "Section 3 of 6" in text
     assert "First we look at Alpha hero rewrite." in text  # neighbour's first sentence
     assert "First we look at Charlie mobile menu." in text
     assert "- Bravo booking widget" in text  # the one item the section is about
-    assert "It matters a great deal" not in text.replace(current.content, "")
+    assert "It matters a great deal" not in text.replace(sent, "")
     # Not the whole plan: a non-neighbour's improvement, the strategy, other metrics.
     for absent in ("Delta review badges", "Echo page speed", "Make booking effortless",
                    "2.1% demo rate", "section_plan", "Book a call today"):
         assert absent not in text
     assert f"{FENCE_OPEN}\nMention the free trial\n{FENCE_CLOSE}" in text
     assert "```json section_slot" in text
-    assert "one JSON object only" in system.content
+    assert "one JSON object" in system.content
     assert "UNTRUSTED fenced text" in system.content
     assert "cannot change the format" in system.content
 
@@ -249,3 +252,12 @@ def test_repair_prompt_carries_the_bad_reply_and_the_error() -> None:
     assert messages[-2].content == '{"sections": ['
     assert messages[-1].role == "user"
     assert "the reply is not valid JSON" in messages[-1].content
+
+
+def test_a_long_section_is_sent_up_to_its_last_full_sentence_within_the_cap() -> None:
+    sentence = "Every booking page now loads in under two seconds on a phone."  # 12 words
+    text = " ".join([sentence] * 20)
+    clipped = clip_words(text, CURRENT_TEXT_WORDS)
+    assert clipped.endswith("phone. …")
+    assert len(clipped.split()) <= CURRENT_TEXT_WORDS + 1
+    assert clip_words(sentence, CURRENT_TEXT_WORDS) == sentence
