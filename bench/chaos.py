@@ -94,10 +94,10 @@ class FakeLLM:
         requests = request("GET", f"{self.url}/_requests", timeout=60).body or []
         return [entry for entry in requests if entry["path"].endswith("/chat/completions")]
 
-    def calls_answered(self) -> int:
-        """Chat calls the provider finished answering (an error answer counts: it is billed
-        to the ledger as a failed call); calls still sleeping in the server do not."""
-        return sum(1 for entry in self._chat_calls() if "status" in entry)
+    def calls_received(self) -> int:
+        """Chat calls the provider received, answered or not: each one may be billed, so
+        each one must be a ledger row (a call cut off by a SIGKILL as ``interrupted``)."""
+        return len(self._chat_calls())
 
     def calls_in_flight(self) -> set[int]:
         """Calls received but not yet answered, by sequence number (at a SIGKILL: calls the
@@ -251,11 +251,12 @@ class Result:
     failed: int = 0
     fallback: int = 0
     duplicated: int = 0
-    calls_answered: int = 0
+    calls_received: int = 0
     ledger_rows: int = 0
-    # Calls a SIGKILLed worker was waiting on: no process is left to record them, so they
-    # are excused (the promise is "a death loses at most the calls in flight").
+    # Calls a SIGKILLed worker was waiting on: their rows were written before they went out
+    # (in flight) and the next attempt marks them interrupted; reported, not excused.
     calls_in_flight_at_kill: int = 0
+    interrupted_rows: int = 0
     recovery_seconds: float | None = None
     recovery_from: str = ""
     http: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -264,7 +265,7 @@ class Result:
 
     @property
     def lost_ledger_rows(self) -> int:
-        return max(0, self.calls_answered - self.ledger_rows - self.calls_in_flight_at_kill)
+        return max(0, self.calls_received - self.ledger_rows)
 
 
 def summarize(responses: list[Response]) -> dict[str, Any]:
@@ -300,9 +301,12 @@ def measure(stack: Stack, result: Result, since: float | None) -> Result:
                 VideoScript.fallback_used.is_(True))) or 0)
         result.ledger_rows = int(connection.scalar(
             select(func.count()).select_from(LLMCall)) or 0)
+        result.interrupted_rows = int(connection.scalar(
+            select(func.count()).select_from(LLMCall).where(
+                LLMCall.outcome.in_(["in_flight", "interrupted"]))) or 0)
         last = connection.scalar(select(func.max(Job.finished_at)).where(
             Job.status.in_(TERMINAL)))
-    result.calls_answered = stack.services.llm.calls_answered()
+    result.calls_received = stack.services.llm.calls_received()
     if since is not None and last is not None and result.terminal == result.jobs:
         result.recovery_seconds = round(max(0.0, _epoch(last) - since), 1)
     result.goals["100% terminal"] = result.jobs > 0 and result.terminal == result.jobs
@@ -507,10 +511,10 @@ def report(result: Result) -> None:
     print(f"jobs: {result.jobs}  terminal: {result.terminal}  succeeded: {result.succeeded}  "
           f"failed: {result.failed}  duplicated: {result.duplicated}  "
           f"fallback: {result.fallback}")
-    excused = (f", in flight at the kill {result.calls_in_flight_at_kill}"
-               if result.calls_in_flight_at_kill else "")
-    print(f"ledger: calls answered {result.calls_answered}, rows {result.ledger_rows}"
-          f"{excused}, lost {result.lost_ledger_rows}")
+    cut_off = (f" (in flight at the kill {result.calls_in_flight_at_kill}, rows interrupted "
+               f"{result.interrupted_rows})" if result.calls_in_flight_at_kill else "")
+    print(f"ledger: calls received {result.calls_received}, rows {result.ledger_rows}"
+          f"{cut_off}, lost {result.lost_ledger_rows}")
     recovery = ("n/a (not all terminal)" if result.recovery_seconds is None
                 else f"{result.recovery_seconds:.1f} s")
     print(f"recovery: last job terminal {recovery} after {result.recovery_from}")

@@ -4,11 +4,13 @@ the attempt that made it.
 Recording calls only when the script is stored lost every call of an attempt that died
 (SIGKILL, out of memory) or could not store its script (database outage): paid for, never
 accounted. :class:`CallLedger` is the engine's ``on_call`` sink: it commits one row per
-call in a short transaction of its own. A row that cannot be written then (the database
+call in a short transaction of its own, first as ``in_flight`` just before the request goes
+out, then with the reply's figures. A row that cannot be written then (the database
 is away) is kept in memory; the attempt's store writes it with the script, and if the
 store fails on the database too, the rows travel with the task's retry
 (:class:`~shared.jobs.store.DatabaseUnavailableError`) and are written before the retry
-runs. A death therefore loses at most the call in flight.
+runs. A death therefore loses no call: the one in flight stays at its estimate, and the
+job's next attempt marks it ``interrupted``.
 """
 
 from __future__ import annotations
@@ -50,6 +52,10 @@ class CallLedger:
                 record_llm_call(session, call=call, job_id=self._job_id,
                                 attempt=self._attempt, style=self.style)
         except SQLAlchemyError as error:
+            if call.outcome.provisional:
+                # The call's final record follows (and is kept if it cannot be written
+                # either); only a death before the reply loses this one.
+                return
             # Not fatal to the job: the store (or the retry) writes the row later.
             log.warning("could not write a ledger row yet; kept for later",
                         extra={"job_id": str(self._job_id), "attempt": self._attempt,

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from shared.db.models import Job, JobKind, JobStatus
 from shared.db.types import utcnow
 from shared.jobs.batch_progress import count_batch_outcome
+from shared.repositories.ledger import mark_interrupted_calls
 
 
 class StaleAttemptError(Exception):
@@ -149,7 +150,11 @@ def claim_job(
         .returning(Job.attempts)
         .execution_options(synchronize_session=False)
     ).scalar_one_or_none()
-    return None if attempt is None else Claim(job_id=job_id, attempt=attempt)
+    if attempt is None:
+        return None
+    # Every earlier attempt is over (or superseded): what it left in flight was interrupted.
+    mark_interrupted_calls(session, job_id=job_id, before_attempt=attempt)
+    return Claim(job_id=job_id, attempt=attempt)
 
 
 def _finish(
@@ -204,6 +209,7 @@ def fail_abandoned_job(session: Session, job_id: uuid.UUID, *, message: str) -> 
     ).one_or_none()
     if result is None:
         return False
+    mark_interrupted_calls(session, job_id=job_id)
     if result.batch_id is not None:
         count_batch_outcome(session, result.batch_id, succeeded=False)
     return True

@@ -8,6 +8,8 @@ and compared to invoices, where float drift would show.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -87,3 +89,9 @@ def call_cost(
     if prompt_tokens or completion_tokens:
         return compute_cost(prompt_tokens, completion_tokens, prices), "computed"
     return Decimal("0"), "none"
+
+
+def estimate_prompt_tokens(texts: Iterable[str]) -> int:
+    """About four characters a token: what a call in flight is assumed to cost until the
+    provider's own count arrives (tokenizers differ; the estimate is only ever provisional)."""
+    return max(1, math.ceil(sum(len(text) for text in texts) / 4))

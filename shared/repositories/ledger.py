@@ -1,8 +1,11 @@
 """The LLM cost ledger (§5.4): one row per call, keyed per job, attempt and sequence.
 
-A call's row is written as soon as the call returns, in a transaction of its own
-(:func:`record_llm_call`), so a worker killed mid-job, or an attempt that cannot store its
-script, has still recorded every call it paid for. When the attempt stores its script,
+A call's row is written just before the request goes out, as a provisional ``in_flight`` row
+priced at its estimated prompt, and replaced by the real figures as soon as the call
+returns, each in a transaction of its own (:func:`record_llm_call`). A worker killed mid-job,
+or an attempt that cannot store its script, has therefore still recorded every call it paid
+for, the one in flight included; the job's next attempt marks such a row ``interrupted``
+(:func:`mark_interrupted_calls`). When the attempt stores its script,
 :func:`record_llm_calls` writes any row that could not be written at the time (the database
 was away) and links the attempt's rows to the script, in the script's own transaction.
 """
@@ -17,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from shared.db.models import LLMCall
 from shared.db.types import utcnow
-from shared.script.types import LLMCallRecord, Style
+from shared.script.types import CallOutcome, LLMCallRecord, Style
 
 
 def _row(
@@ -44,19 +47,52 @@ def _row(
     )
 
 
-def recorded_sequences(session: Session, *, job_id: uuid.UUID, attempt: int) -> set[int]:
-    """Sequences of the calls of one attempt that already have their row."""
-    return set(session.scalars(
-        select(LLMCall.sequence).where(LLMCall.job_id == job_id, LLMCall.attempt == attempt)
-    ))
-
-
 def record_llm_call(
     session: Session, *, call: LLMCallRecord, job_id: uuid.UUID, attempt: int,
     style: Style | None,
 ) -> None:
-    """One call's row, not yet linked to a script (the caller commits at once)."""
-    session.add(_row(call, job_id=job_id, attempt=attempt, script_id=None, style=style))
+    """Write or complete one call's row, not yet linked to a script (the caller commits).
+
+    A provisional record never overwrites a final one: a late ``in_flight`` write (after a
+    retry wrote the reply's row) must not turn a known cost back into an estimate.
+    """
+    existing = session.scalar(
+        select(LLMCall).where(LLMCall.job_id == job_id, LLMCall.attempt == attempt,
+                              LLMCall.sequence == call.sequence)
+    )
+    if existing is None:
+        session.add(_row(call, job_id=job_id, attempt=attempt, script_id=None, style=style))
+    elif CallOutcome(existing.outcome).provisional and not call.outcome.provisional:
+        _complete(existing, call)
+
+
+def _complete(row: LLMCall, call: LLMCallRecord) -> None:
+    """Replace a provisional row's estimate with what the call really did."""
+    row.model, row.tier, row.purpose = call.model, call.tier, call.purpose.value
+    row.outcome = call.outcome.value
+    row.prompt_tokens, row.completion_tokens = call.prompt_tokens, call.completion_tokens
+    row.cost_usd, row.cost_source = call.cost_usd, call.cost_source
+    row.latency_seconds, row.error = call.latency_seconds, call.error
+
+
+def mark_interrupted_calls(
+    session: Session, *, job_id: uuid.UUID, before_attempt: int | None = None
+) -> int:
+    """Calls a dead attempt left ``in_flight`` become ``interrupted`` (kept at their estimate).
+
+    Called when a new attempt claims the job (every earlier attempt is over or superseded)
+    and when the job is abandoned (``before_attempt=None``: all of them).
+    """
+    conditions = [LLMCall.job_id == job_id, LLMCall.outcome == CallOutcome.IN_FLIGHT.value]
+    if before_attempt is not None:
+        conditions.append(LLMCall.attempt < before_attempt)
+    result = session.execute(
+        update(LLMCall).where(*conditions)
+        .values(outcome=CallOutcome.INTERRUPTED.value,
+                error="the worker stopped before the reply arrived; cost is the estimate")
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def record_llm_calls(
@@ -68,17 +104,23 @@ def record_llm_calls(
     script_id: int | None,
     style: Style | None,
 ) -> list[LLMCall]:
-    """Write the rows of ``calls`` that are not in the ledger yet, and link every row of
-    this attempt to ``script_id``. Idempotent per (job, attempt, sequence)."""
-    calls = list(calls)
-    done = (recorded_sequences(session, job_id=job_id, attempt=attempt)
-            if job_id is not None else set())
-    rows = [
-        _row(call, job_id=job_id, attempt=attempt, script_id=script_id, style=style)
-        for call in calls if call.sequence not in done
-    ]
+    """Write the rows of ``calls`` that are not in the ledger yet, complete the provisional
+    ones, and link every row of this attempt to ``script_id``. Idempotent per (job,
+    attempt, sequence); of several records of one sequence the last wins."""
+    latest = {call.sequence: call for call in calls}
+    existing = ({row.sequence: row for row in session.scalars(
+        select(LLMCall).where(LLMCall.job_id == job_id, LLMCall.attempt == attempt))}
+        if job_id is not None else {})
+    rows = []
+    for sequence, call in sorted(latest.items()):
+        row = existing.get(sequence)
+        if row is None:
+            rows.append(_row(call, job_id=job_id, attempt=attempt, script_id=script_id,
+                             style=style))
+        elif CallOutcome(row.outcome).provisional and not call.outcome.provisional:
+            _complete(row, call)
     session.add_all(rows)
-    if job_id is not None and script_id is not None and done:
+    if job_id is not None and script_id is not None and existing:
         session.execute(
             update(LLMCall)
             .where(LLMCall.job_id == job_id, LLMCall.attempt == attempt)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from shared.config import Settings
-from shared.llm.costs import call_cost, prices_for
+from shared.llm.costs import call_cost, compute_cost, estimate_prompt_tokens, prices_for
 from shared.llm.provider import ChatMessage, ChatReply, LLMCallError, LLMProvider, ResponseSchema
 from shared.llm.retry import BudgetExhausted, Deadline, call_with_retries
 from shared.llm.routing import Route
@@ -23,7 +23,9 @@ from shared.script.types import CallOutcome, CallPurpose, LLMCallRecord
 
 T = TypeVar("T")
 
-# Receives each call's record the moment the call returns (the job puts it in the ledger).
+# Receives each call's record twice: a provisional IN_FLIGHT record just before the request
+# goes out, and the final record (same sequence) the moment the call returns. The job puts
+# both in the ledger, so a death mid-call still leaves the call counted.
 CallSink = Callable[[LLMCallRecord], None]
 
 
@@ -74,6 +76,7 @@ class LLMRun:
         """
 
         def attempt() -> T:
+            self._announce(route, purpose, messages)
             try:
                 reply = self._provider.complete(model=route.model, messages=messages, schema=schema)
             except LLMCallError as exc:
@@ -169,6 +172,28 @@ class LLMRun:
                 "calls": len(self.records) - calls_before,
             }
         )
+
+    def _announce(
+        self, route: Route, purpose: CallPurpose, messages: Sequence[ChatMessage]
+    ) -> None:
+        """Tell the sink a call is about to go out, priced at its estimated prompt."""
+        if self._on_call is None:
+            return
+        prompt_tokens = estimate_prompt_tokens(message.content for message in messages)
+        prices = prices_for(route.tier, route.model, self._settings)
+        self._on_call(LLMCallRecord(
+            sequence=len(self.records),  # the final record of this call takes the same one
+            model=route.model,
+            tier=route.tier,
+            purpose=purpose,
+            outcome=CallOutcome.IN_FLIGHT,
+            prompt_tokens=prompt_tokens,
+            completion_tokens=0,
+            cost_usd=compute_cost(prompt_tokens, 0, prices),
+            cost_source="estimate",
+            latency_seconds=0.0,
+            error=None,
+        ))
 
     def _record(
         self,

@@ -133,6 +133,15 @@ class CallOutcome(StrEnum):
     TRANSIENT_ERROR = "transient_error"  # timeout, connection, 429, 5xx: retried
     FATAL_ERROR = "fatal_error"  # 400/401/403/404: misconfiguration, not retried
     INVALID_REPLY = "invalid_reply"  # malformed JSON or schema-invalid content
+    # Provisional: written before the request goes out, replaced when the reply arrives,
+    # so a worker that dies mid-call still leaves the call (and its estimated prompt cost)
+    # in the ledger. A later attempt of the job marks what its predecessor left INTERRUPTED.
+    IN_FLIGHT = "in_flight"
+    INTERRUPTED = "interrupted"
+
+    @property
+    def provisional(self) -> bool:
+        return self in (CallOutcome.IN_FLIGHT, CallOutcome.INTERRUPTED)
 
 
 class CallPurpose(StrEnum):
@@ -153,7 +162,7 @@ class LLMCallRecord(_Frozen):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: Decimal = Decimal("0")
-    cost_source: str = "none"  # "provider" | "computed" | "none"
+    cost_source: str = "none"  # "provider" | "computed" | "estimate" (in flight) | "none"
     latency_seconds: float = 0.0
     error: str | None = None
 

@@ -8,15 +8,17 @@ import json
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import TypeVar
 
 import pytest
 import redis
-from sqlalchemy import ColumnElement, create_engine, select
+from sqlalchemy import ColumnElement, create_engine, select, update
 from sqlalchemy.orm import Session
 
 from shared.db.migrate import upgrade_to_head
 from shared.db.models import Job, LLMCall, VideoScript
+from shared.db.types import utcnow
 from tests.integration.conftest import Stack
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.private_services import PrivatePostgres, PrivateRedis
@@ -161,11 +163,30 @@ def test_calls_of_a_killed_worker_are_in_the_ledger(
     stack.kill_worker(victim)
 
     served = len(fake_llm.chat_requests)
-    ledger = _rows(postgres_url, LLMCall, LLMCall.job_id == uuid.UUID(job_id))
-    # At most the call in flight is lost; the two answered before it are accounted.
-    assert len(ledger) >= served - 1
-    assert [row.outcome for row in sorted(ledger, key=lambda row: row.sequence)][:2] == [
-        "transient_error", "transient_error"]
+    ledger = sorted(_rows(postgres_url, LLMCall, LLMCall.job_id == uuid.UUID(job_id)),
+                    key=lambda row: row.sequence)
+    # No call is lost: the two answered before the kill carry their outcome, and the one in
+    # flight was written before it went out, priced at its estimated prompt.
+    assert len(ledger) == served == 3
+    assert [row.outcome for row in ledger] == ["transient_error", "transient_error", "in_flight"]
+    assert ledger[2].cost_source == "estimate"
+    assert ledger[2].prompt_tokens > 0
+
+    # The job's next attempt (a new worker, once the lease is over) finishes it and marks
+    # what the dead attempt left in flight as interrupted, keeping its estimate.
+    fake_llm.configure(latency=0.0)
+    engine = create_engine(postgres_url)
+    with engine.begin() as connection:  # the lease is 11 min in production: end it now
+        connection.execute(update(Job).where(Job.id == uuid.UUID(job_id))
+                           .values(lease_expires_at=utcnow() - timedelta(seconds=1)))
+    engine.dispose()
+    stack.start_worker(name="heir", beat=True)
+    assert stack.wait_for_job(job_id)["status"] == "succeeded"
+    first_attempt = [row for row in _rows(postgres_url, LLMCall,
+                                          LLMCall.job_id == uuid.UUID(job_id))
+                     if row.attempt == 1]
+    assert sorted(row.outcome for row in first_attempt) == [
+        "interrupted", "transient_error", "transient_error"]
 
 
 @pytest.fixture

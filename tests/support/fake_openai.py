@@ -78,6 +78,9 @@ def _defaults() -> dict[str, Any]:
         # USD per million tokens the server "charges" when it reports cost.
         "cost_per_million_prompt": 1.5,
         "cost_per_million_completion": 4.5,
+        # Called with the request entry while the server holds each request, before any
+        # answer: a test looks at the world as a client waiting on this call sees it.
+        "on_request": None,
     }
 
 
@@ -309,6 +312,9 @@ def _handler_for(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
         def _transport_fault(self, fault: dict[str, Any], entry: dict[str, Any]) -> bool:
             """Apply latency and any fault that replaces the normal answer."""
             kind = fault["kind"]
+            hook = fake._setting("on_request")
+            if hook is not None:
+                hook(entry)
             latency = float(fake._setting("latency"))
             if latency:
                 fake._stopping.wait(latency)

@@ -1,23 +1,29 @@
-"""Every LLM call reaches the cost ledger as soon as it returns, whatever becomes of the
-attempt (§5.4): calls of an attempt that cannot store its script are still accounted."""
+"""Every LLM call reaches the cost ledger before it goes out and again when it returns,
+whatever becomes of the attempt (§5.4): calls of an attempt that cannot store its script, or
+that dies mid-call, are still accounted."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, update
 from sqlalchemy.exc import OperationalError
 
 from shared.config import Settings
 from shared.db.models import Job, JobStatus, LLMCall, VideoScript
+from shared.db.types import utcnow
 from shared.jobs.generation import submit_generation
 from shared.jobs.runner import run_job
 from shared.jobs.runtime import Runtime
-from shared.jobs.store import DatabaseUnavailableError
+from shared.jobs.store import DatabaseUnavailableError, claim_job
 from shared.repositories.leads import create_demo_site, create_lead
+from shared.repositories.ledger import record_llm_call
+from shared.script.types import CallOutcome, CallPurpose, LLMCallRecord, Tier
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.runtime import recording_runtime
 
@@ -103,3 +109,78 @@ def test_an_outage_at_store_time_keeps_the_rows_and_the_retry_links_them(
         assert script.ai_cost == sum(row.cost_usd for row in linked)
         assert script.prompt_tokens == sum(row.prompt_tokens for row in linked)
     assert _ledger_rows(runtime) == len(fake_llm.chat_requests)
+
+
+def test_a_call_is_in_the_ledger_while_it_is_in_flight(
+    runtime: Runtime, fake_llm: FakeOpenAI
+) -> None:
+    """The row is written before the request goes out, then completed by the reply."""
+    job_id = _job(runtime)
+    seen_in_flight: list[tuple[str, str, int]] = []
+
+    def look_at_the_ledger(_request: Any) -> None:
+        # Runs inside the local server while it holds the request: what the ledger says now
+        # is what a SIGKILL at this moment would leave behind.
+        with runtime.session() as session:
+            seen_in_flight.extend(
+                (row.outcome, row.cost_source, row.prompt_tokens)
+                for row in session.scalars(select(LLMCall).where(LLMCall.job_id == job_id)))
+
+    fake_llm.configure(on_request=look_at_the_ledger)
+    run_job(runtime, job_id)
+
+    assert seen_in_flight
+    outcome, source, prompt_tokens = seen_in_flight[0]
+    assert (outcome, source) == ("in_flight", "estimate")
+    assert prompt_tokens > 0
+    with runtime.session() as session:
+        rows = list(session.scalars(select(LLMCall).where(LLMCall.job_id == job_id)))
+    assert len(rows) == len(fake_llm.chat_requests)
+    assert {row.outcome for row in rows} == {"success"}
+    assert {row.cost_source for row in rows} == {"computed"}
+    served = {request["usage"]["prompt_tokens"] for request in fake_llm.chat_requests}
+    assert {row.prompt_tokens for row in rows} == served  # the provider's count replaced ours
+
+
+def test_a_provisional_record_never_overwrites_a_final_one(runtime: Runtime) -> None:
+    job_id = _job(runtime)
+    final = LLMCallRecord(sequence=0, model="m", tier=Tier.BUDGET, purpose=CallPurpose.GENERATE,
+                          outcome=CallOutcome.SUCCESS, prompt_tokens=120,
+                          completion_tokens=80, cost_usd=Decimal("0.0002"),
+                          cost_source="computed")
+    late = final.model_copy(update={"outcome": CallOutcome.IN_FLIGHT, "prompt_tokens": 99,
+                                    "completion_tokens": 0, "cost_source": "estimate"})
+    with runtime.session() as session:
+        record_llm_call(session, call=late, job_id=job_id, attempt=1, style=None)
+    with runtime.session() as session:
+        record_llm_call(session, call=final, job_id=job_id, attempt=1, style=None)
+    with runtime.session() as session:
+        record_llm_call(session, call=late, job_id=job_id, attempt=1, style=None)
+    with runtime.session() as session:
+        (row,) = session.scalars(select(LLMCall).where(LLMCall.job_id == job_id))
+        assert (row.outcome, row.prompt_tokens, row.cost_source) == ("success", 120, "computed")
+
+
+def test_the_next_attempt_marks_what_a_dead_one_left_in_flight(runtime: Runtime) -> None:
+    job_id = _job(runtime)
+    in_flight = LLMCallRecord(sequence=0, model="m", tier=Tier.BUDGET,
+                              purpose=CallPurpose.GENERATE, outcome=CallOutcome.IN_FLIGHT,
+                              prompt_tokens=300, cost_usd=Decimal("0.000075"),
+                              cost_source="estimate")
+    with runtime.session() as session:
+        first = claim_job(session, job_id, lease_seconds=600)
+        assert first is not None
+        record_llm_call(session, call=in_flight, job_id=job_id, attempt=first.attempt,
+                        style=None)
+    # The first attempt's worker died: its lease ends, and a second attempt claims the job.
+    with runtime.session() as session:
+        session.execute(update(Job).where(Job.id == job_id)
+                        .values(lease_expires_at=utcnow() - timedelta(seconds=1)))
+    with runtime.session() as session:
+        second = claim_job(session, job_id, lease_seconds=600)
+        assert second is not None
+        assert second.attempt == first.attempt + 1
+    with runtime.session() as session:
+        (row,) = session.scalars(select(LLMCall).where(LLMCall.job_id == job_id))
+        assert row.outcome == "interrupted"
+        assert row.cost_usd == Decimal("0.000075")  # the estimate is kept, not zeroed
