@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from shared.config import Settings, load_settings
 from shared.db.migrate import upgrade_to_head
 from tests.support.fake_openai import FakeOpenAI
+from tests.support.private_services import PrivatePostgres, PrivateRedis
 from tests.support.services import require_postgres
 
 # Variables that would make a test depend on the machine it runs on.
@@ -102,6 +103,30 @@ def postgres_url(postgres_database: str) -> Iterator[str]:
             connection.execute(text(f"TRUNCATE {joined} RESTART IDENTITY CASCADE"))
     engine.dispose()
     return postgres_database
+
+
+@pytest.fixture
+def private_postgres() -> Iterator[PrivatePostgres]:
+    """A Postgres cluster of the test's own, migrated to head, that it may stop and start:
+    outages are tested on it, never on the machine's shared server."""
+    server = PrivatePostgres()
+    server.start()
+    try:
+        upgrade_to_head(server.url)
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def private_redis() -> Iterator[PrivateRedis]:
+    """A Redis of the test's own that it may stop and start (no persistence)."""
+    server = PrivateRedis()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.close()
 
 
 # --- the local OpenAI-compatible server (tests/support/fake_openai.py) ------------------------

@@ -7,46 +7,27 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
-from typing import TypeVar
 
 import pytest
 import redis
-from sqlalchemy import ColumnElement, create_engine, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import create_engine, update
 
-from shared.db.migrate import upgrade_to_head
 from shared.db.models import Job, LLMCall, VideoScript
 from shared.db.types import utcnow
 from tests.integration.conftest import Stack
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.private_services import PrivatePostgres, PrivateRedis
+from tests.support.rows import rows_of
 from tests.web.helpers import SAMPLE
 
 pytestmark = pytest.mark.integration
-M = TypeVar("M")
 
 # Retries of a delivery the database interrupted come quickly here (production: 1 s .. 30 s).
 FAST_DB_RETRY = {"JOB_DB_RETRY_INITIAL_SECONDS": "0.2", "JOB_DB_RETRY_MAX_SECONDS": "1"}
 
 
-@pytest.fixture
-def private_postgres() -> Iterator[PrivatePostgres]:
-    server = PrivatePostgres()
-    server.start()
-    upgrade_to_head(server.url)
-    yield server
-    server.close()
-
-
-def _rows(url: str, model: type[M], *where: ColumnElement[bool]) -> list[M]:
-    engine = create_engine(url)
-    try:
-        with Session(engine) as session:
-            return list(session.scalars(select(model).where(*where)))
-    finally:
-        engine.dispose()
 
 
 def _site(stack: Stack) -> int:
@@ -111,7 +92,7 @@ def test_queued_jobs_are_not_drained_by_a_database_outage(
         job = stack.wait_for_job(job_id, timeout=60)
         assert job["status"] == "succeeded", job
         assert job["attempts"] == 1
-        scripts = _rows(private_postgres.url, VideoScript,
+        scripts = rows_of(private_postgres.url, VideoScript,
                         VideoScript.job_id == uuid.UUID(job_id))
         assert len(scripts) == 1
 
@@ -138,11 +119,11 @@ def test_a_running_job_interrupted_by_the_database_is_retried_at_once(
     job = stack.wait_for_job(job_id, timeout=60)
     assert job["status"] == "succeeded", job
     assert job["attempts"] == 2  # the retry took over the interrupted attempt's lease
-    scripts = _rows(private_postgres.url, VideoScript, VideoScript.job_id == uuid.UUID(job_id))
+    scripts = rows_of(private_postgres.url, VideoScript, VideoScript.job_id == uuid.UUID(job_id))
     assert len(scripts) == 1
     # Every call served reached the ledger, those of the interrupted attempt included (they
     # could not be written during the outage and travelled with the retry).
-    ledger = _rows(private_postgres.url, LLMCall, LLMCall.job_id == uuid.UUID(job_id))
+    ledger = rows_of(private_postgres.url, LLMCall, LLMCall.job_id == uuid.UUID(job_id))
     assert len(ledger) == len(fake_llm.chat_requests)
     assert {row.attempt for row in ledger} == {1, 2}
     assert {row.script_id for row in ledger if row.attempt == 2} == {scripts[0].id}
@@ -163,7 +144,7 @@ def test_calls_of_a_killed_worker_are_in_the_ledger(
     stack.kill_worker(victim)
 
     served = len(fake_llm.chat_requests)
-    ledger = sorted(_rows(postgres_url, LLMCall, LLMCall.job_id == uuid.UUID(job_id)),
+    ledger = sorted(rows_of(postgres_url, LLMCall, LLMCall.job_id == uuid.UUID(job_id)),
                     key=lambda row: row.sequence)
     # No call is lost: the two answered before the kill carry their outcome, and the one in
     # flight was written before it went out, priced at its estimated prompt.
@@ -182,19 +163,12 @@ def test_calls_of_a_killed_worker_are_in_the_ledger(
     engine.dispose()
     stack.start_worker(name="heir", beat=True)
     assert stack.wait_for_job(job_id)["status"] == "succeeded"
-    first_attempt = [row for row in _rows(postgres_url, LLMCall,
+    first_attempt = [row for row in rows_of(postgres_url, LLMCall,
                                           LLMCall.job_id == uuid.UUID(job_id))
                      if row.attempt == 1]
     assert sorted(row.outcome for row in first_attempt) == [
         "interrupted", "transient_error", "transient_error"]
 
-
-@pytest.fixture
-def private_redis() -> Iterator[PrivateRedis]:
-    server = PrivateRedis()
-    server.start()
-    yield server
-    server.close()
 
 
 def test_jobs_posted_while_redis_is_down_are_accepted_and_finished_after(
@@ -207,7 +181,7 @@ def test_jobs_posted_while_redis_is_down_are_accepted_and_finished_after(
     private_redis.stop()
     job_ids = [_generate(stack, site_id) for _ in range(5)]  # each answered 202 (asserted)
     # Every publish failed (or was refused by the open breaker): the jobs are the sweeper's.
-    _wait_for(lambda: not _rows(postgres_url, Job, Job.id.in_([uuid.UUID(j) for j in job_ids]),
+    _wait_for(lambda: not rows_of(postgres_url, Job, Job.id.in_([uuid.UUID(j) for j in job_ids]),
                                 Job.published_at.is_not(None)),
               "failed publishes must leave the jobs to the sweeper", stack)
     private_redis.start()
@@ -215,5 +189,5 @@ def test_jobs_posted_while_redis_is_down_are_accepted_and_finished_after(
     for job_id in job_ids:
         job = stack.wait_for_job(job_id, timeout=90)
         assert job["status"] == "succeeded", job
-        assert len(_rows(postgres_url, VideoScript,
+        assert len(rows_of(postgres_url, VideoScript,
                          VideoScript.job_id == uuid.UUID(job_id))) == 1

@@ -6,20 +6,18 @@ import time
 import uuid
 from collections.abc import Callable
 from decimal import Decimal
-from typing import TypeVar
 
 import pytest
 import redis
-from sqlalchemy import ColumnElement, create_engine, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import create_engine, update
 
 from shared.db.models import Job, JobKind, LLMCall, VideoScript
 from tests.integration.conftest import Stack
 from tests.support.fake_openai import FakeOpenAI
+from tests.support.rows import rows_of
 from tests.web.helpers import SAMPLE
 
 pytestmark = pytest.mark.integration
-M = TypeVar("M")
 
 
 def _lead_and_site(stack: Stack, value: float) -> int:
@@ -30,14 +28,6 @@ def _lead_and_site(stack: Stack, value: float) -> int:
     assert status == 201
     return int(site["id"])
 
-
-def _rows(url: str, model: type[M], *where: ColumnElement[bool]) -> list[M]:
-    engine = create_engine(url)
-    try:
-        with Session(engine) as session:
-            return list(session.scalars(select(model).where(*where)))
-    finally:
-        engine.dispose()
 
 
 def test_all_four_styles_through_real_workers(
@@ -67,7 +57,7 @@ def test_all_four_styles_through_real_workers(
         lo = int(script["max_duration_seconds"] * 0.9)
         assert lo <= script["total_duration_seconds"] <= script["max_duration_seconds"]
 
-        calls = _rows(postgres_url, LLMCall, LLMCall.script_id == script["id"])
+        calls = rows_of(postgres_url, LLMCall, LLMCall.script_id == script["id"])
         assert calls, "every LLM call is in the ledger"
         assert all(call.model == stack.settings.model_premium for call in calls)
         expected = sum(
@@ -106,7 +96,7 @@ def test_lost_publish_is_recovered_by_the_sweeper(
     site_id = _lead_and_site(api, value=100)
     status, job, _ = api.call("POST", "/api/v1/video-scripts/generate", {"demo_site_id": site_id})
     assert status == 202, "a failed publish still answers 202"
-    stored = _rows(postgres_url, Job, Job.id == uuid.UUID(job["id"]))[0]
+    stored = rows_of(postgres_url, Job, Job.id == uuid.UUID(job["id"]))[0]
     assert stored.status == "queued"
     assert stored.published_at is None
 
@@ -134,7 +124,7 @@ def test_duplicate_delivery_makes_one_script(
     time.sleep(1.0)  # let the duplicate deliveries run too
     assert finished["status"] == "succeeded"
     assert finished["attempts"] == 1
-    scripts = _rows(postgres_url, VideoScript, VideoScript.job_id == uuid.UUID(job["id"]))
+    scripts = rows_of(postgres_url, VideoScript, VideoScript.job_id == uuid.UUID(job["id"]))
     assert len(scripts) == 1
 
 
@@ -159,7 +149,7 @@ def test_worker_killed_mid_job_is_finished_by_another(
     finished = stack.wait_for_job(job["id"], timeout=90)
     assert finished["status"] == "succeeded", finished
     assert finished["attempts"] == 2
-    assert len(_rows(postgres_url, VideoScript, VideoScript.job_id == uuid.UUID(job["id"]))) == 1
+    assert len(rows_of(postgres_url, VideoScript, VideoScript.job_id == uuid.UUID(job["id"]))) == 1
 
 
 def test_job_whose_demo_site_vanished_fails_with_a_message(
@@ -178,7 +168,7 @@ def test_job_whose_demo_site_vanished_fails_with_a_message(
     assert finished["status"] == "failed"
     assert finished["error"]["type"] == "demo_site_not_found"
     assert "987654" in finished["error"]["message"]
-    assert _rows(postgres_url, VideoScript, VideoScript.job_id == uuid.UUID(job["id"])) == []
+    assert rows_of(postgres_url, VideoScript, VideoScript.job_id == uuid.UUID(job["id"])) == []
 
 
 def test_voiceover_runs_on_its_own_queue_and_worker(
@@ -190,10 +180,10 @@ def test_voiceover_runs_on_its_own_queue_and_worker(
     _, job, _ = stack.call("POST", "/api/v1/video-scripts/generate",
                            {"demo_site_id": site_id, "max_duration_seconds": 30})
     script_id = stack.wait_for_job(job["id"])["result"]["script_id"]
-    voiceover_job = _rows(postgres_url, Job, Job.kind == JobKind.VOICEOVER)[0]
+    voiceover_job = rows_of(postgres_url, Job, Job.kind == JobKind.VOICEOVER)[0]
     time.sleep(1.0)
     # No voiceover worker yet: the scripts worker must not have taken it.
-    assert _rows(postgres_url, Job, Job.id == voiceover_job.id)[0].status == "queued"
+    assert rows_of(postgres_url, Job, Job.id == voiceover_job.id)[0].status == "queued"
 
     stack.start_worker(queues="voiceover", name="voiceover", concurrency=2)
     done = stack.wait_for_job(str(voiceover_job.id), timeout=120)

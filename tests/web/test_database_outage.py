@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import socket
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import fakeredis
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
@@ -19,14 +18,6 @@ from shared.db.migrate import upgrade_to_head
 from tests.support.private_services import PrivatePostgres
 from tests.support.runtime import RecordingPublisher
 from tests.web.helpers import SAMPLE, create_lead_and_site
-
-
-@pytest.fixture
-def private_postgres() -> Iterator[PrivatePostgres]:
-    server = PrivatePostgres()
-    server.start()
-    yield server
-    server.close()
 
 
 def _production_app(make_settings: Callable[..., Settings], database_url: str) -> Flask:

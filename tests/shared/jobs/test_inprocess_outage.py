@@ -6,12 +6,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
-
-import pytest
+from collections.abc import Callable
 
 from shared.config import Settings
-from shared.db.migrate import upgrade_to_head
 from shared.db.models import Job, JobStatus
 from shared.jobs.generation import submit_generation
 from shared.jobs.inprocess import InProcessWorker
@@ -34,14 +31,6 @@ class _Signal(logging.Handler):
         if "database unavailable" in record.getMessage():
             self.outage.set()
 
-
-@pytest.fixture
-def private_postgres() -> Iterator[PrivatePostgres]:
-    server = PrivatePostgres()
-    server.start()
-    upgrade_to_head(server.url)
-    yield server
-    server.close()
 
 
 def test_a_job_interrupted_by_the_database_is_retried_when_it_returns(
