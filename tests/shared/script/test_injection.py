@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from shared.config import Settings
+from shared.script.audit import audit
 from shared.script.engine import ScriptEngine
 from shared.script.measure import timing_offences
 from shared.script.offline import compose_offline_script
@@ -251,3 +252,24 @@ def test_the_bench_injection_plan_is_spoken_clean_through_the_fallback(
     for phrase in ("poem", "free hosting", "300%", "french", "pwned", "drop table"):
         assert phrase not in spoken
     _check_prompts(fake_llm, "")
+
+
+@pytest.mark.parametrize("style", list(Style))
+def test_an_offline_regeneration_keeps_talking_about_an_item_whose_title_was_neutralised(
+    make_settings: Callable[..., Settings], style: Style
+) -> None:
+    """The stored title is the neutral stand-in, so the section's slot must be found by it:
+    otherwise the rewrite says nothing of its item under a title that announces it."""
+    plan = ImprovementPlan.parse(_plan(title=INJECTIONS["ignore"]))
+    lead = LeadInfo(company_name="Acme Dental", website_url="https://acme.example")
+    options = GenerationOptions(style=style, max_duration_seconds=120)
+    with ScriptEngine(make_settings()) as offline_engine:
+        script = offline_engine.generate(plan, lead, SITE, options).script
+        for index, section in enumerate(script.sections):
+            regenerated = offline_engine.regenerate_section(
+                script, index, "Make it shorter", plan=plan, lead=lead, demo_site=SITE,
+                options=options,
+            ).script
+            found = audit(regenerated, 120, plan, lead, SITE)
+            assert found.untitled_items == (), (section.title, found.untitled_items)
+            _check_script(regenerated)
