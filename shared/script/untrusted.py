@@ -38,9 +38,12 @@ _SPACES = re.compile(r"[ \t\u00a0]+")
 
 # Text that speaks to a model rather than about a lead. Each entry is one documented family:
 INSTRUCTION_PATTERNS: tuple[str, ...] = (
-    # "Ignore previous instructions", "ignore all prior rules", "forget the style guide"
-    r"\b(?:ignore|forget|override|bypass)\b.{0,40}\b(?:instructions?|rules|prompts?|"
-    r"guidelines?|style guide|above|previous|prior)\b",
+    # "Ignore previous instructions", "ignore all prior rules", "forget the style guide",
+    # "ignore the above"; not "visitors ignore the banner above the fold"
+    r"\b(?:ignore|forget|override|bypass)\s+(?:(?:all|any|the|your|my|these|those|of|"
+    r"previous|prior|above|earlier|preceding|system|original|safety)\s+)*(?:instructions?|"
+    r"rules|prompts?|guidelines?|directions?|style\s+guide|context)\b",
+    r"\b(?:ignore|forget)\s+(?:(?:all|everything|the)\s+)*(?:above|before)\s*(?:[.,;:!]|$)",
     r"\bdisregard\b",
     # "output the system prompt", "reveal your instructions"
     r"\bsystem\s+prompt\b",
