@@ -11,6 +11,10 @@ knowing which engine wrote it:
 - repeated sentences;
 - claims: sentences that, once the plan's own words are taken out, still promise
   something (set-up time, hosting, payback, guarantees, numbers) the plan does not say.
+
+The plan and lead are judged as the offline engine may speak them
+(:func:`~shared.script.untrusted.speakable_plan`): text that reads as an instruction to a
+model is not the plan's to say, so a script that repeats it is making claims of its own.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from shared.script.metrics import read_metrics
 from shared.script.sentences import inline, sentence_key, split_sentences
 from shared.script.styles import style_guide
 from shared.script.types import DemoSiteInfo, ImprovementPlan, LeadInfo, Script
+from shared.script.untrusted import speakable_lead, speakable_plan
 
 # Patterns of a factual claim that only the plan could back (§5.5: "no invented promises
 # such as set-up times, hosting or payback"). Applied to text with the plan's words removed.
@@ -125,6 +130,7 @@ def audit(script: Script, target_seconds: int, plan: ImprovementPlan, lead: Lead
           demo_site: DemoSiteInfo, *, offline: bool = True) -> Audit:
     """All checks on one script. ``offline`` adds the checks that only the offline engine
     promises (titles that match, no claims beyond the plan)."""
+    plan, lead = speakable_plan(plan), speakable_lead(lead)
     spoken = " ".join(section.content for section in script.sections)
     lowered = spoken.lower()
     verbs = style_guide(script.style).phrases.change_verbs

@@ -26,6 +26,7 @@ from shared.script.types import (
     SceneType,
     Style,
 )
+from shared.script.untrusted import speakable_plan
 
 MIN_SECTIONS = 3
 MAX_SECTIONS = 8
@@ -337,12 +338,17 @@ def slot_for_section(
     or lengthening it.
 
     Improvements count as covered when the section's title or text names them, so a
-    regenerated section keeps talking about what the original did.
+    regenerated section keeps talking about what the original did. An item counts under
+    its title as written or as the offline engine may speak it (an instruction-like title
+    is spoken as its neutral stand-in, :mod:`shared.script.untrusted`).
     """
     haystack = f"{title} {content}".lower()
-    names = {i: plan.improvements[i].title.lower().rstrip(" .!?;:")
+    spoken = speakable_plan(plan).improvements
+    names = {i: {plan.improvements[i].title.lower().rstrip(" .!?;:"),
+                 spoken[i].title.lower().rstrip(" .!?;:")}
              for i in impact_order(plan.improvements)}
-    covered = tuple(i for i, name in names.items() if name and name in haystack)
+    covered = tuple(i for i, forms in names.items()
+                    if any(name and name in haystack for name in forms))
     return SectionSlot(
         index=index,
         scene_type=scene_type,

@@ -45,6 +45,12 @@ from shared.script.types import (
     Script,
     Section,
 )
+from shared.script.untrusted import (
+    one_line,
+    reads_as_instruction,
+    speakable_lead,
+    speakable_plan,
+)
 
 MAX_CUES = 4
 CUE_CHARS = 300
@@ -71,6 +77,7 @@ def compose_offline_script(
     demo_site: DemoSiteInfo,
     options: GenerationOptions,
 ) -> Script:
+    plan, lead = speakable_plan(plan), speakable_lead(lead)  # §11: never read instructions
     ctx = build_context(plan, lead, demo_site, options, options.custom_instructions)
     memory = Memory()
     slots = plan_sections(plan, options)
@@ -115,6 +122,8 @@ def compose_offline_section(
     ``avoid`` holds the other sections' texts: the new section repeats none of their
     sentences and fits the words the script's window leaves it (§3.5, §3.6).
     """
+    plan, lead = speakable_plan(plan), speakable_lead(lead)  # §11: never read instructions
+    slot = _speakable_slot(plan, slot)
     directives = parse_directives(instructions, plan)
     ctx = build_context(plan, lead, demo_site, options, instructions)
     if any(target != CTA for target in directives.lead):
@@ -145,6 +154,17 @@ def compose_offline_section(
     if not said:
         return section
     return section.model_copy(update={"title": group_title(plan.improvements, said)})
+
+
+def _speakable_slot(plan: ImprovementPlan, slot: SectionSlot) -> SectionSlot:
+    """``slot`` with a title safe to show: the caller derived it from the raw plan."""
+    if not reads_as_instruction(slot.title) and one_line(slot.title) == slot.title:
+        return slot
+    items = [i for i in slot.improvement_indexes if i < len(plan.improvements)]
+    title = group_title(plan.improvements, items) if items else one_line(slot.title)
+    if reads_as_instruction(title):
+        title = plan.improvements[items[0]].title if items else str(slot.scene_type).title()
+    return replace(slot, title=title)
 
 
 def _resized(ctx: Context, slot: SectionSlot, directives: Directives, avoid: Collection[str]
@@ -234,6 +254,7 @@ def offline_filler(
     plan: ImprovementPlan, lead: LeadInfo, demo_site: DemoSiteInfo, options: GenerationOptions
 ) -> Filler:
     """A ``fit_to_window`` filler that lengthens a section with plan-aware sentences."""
+    plan, lead = speakable_plan(plan), speakable_lead(lead)  # §11: never read instructions
     ctx = build_context(plan, lead, demo_site, options, options.custom_instructions)
 
     def fill(section: Section, words_needed: int) -> str:

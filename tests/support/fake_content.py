@@ -13,6 +13,9 @@ import zlib
 from typing import Any
 
 _BLOCK = re.compile(r"```json[ \t]+(section_plan|section_slot)[ \t]*\n(.*?)\n```", re.DOTALL)
+# The untrusted-data block (shared.script.prompts): one line of JSON between the markers.
+# Section titles come from the plan, so they travel there, not in the machine blocks.
+_DATA = re.compile(r"^<<<BEGIN UNTRUSTED DATA>>>\n(.*)\n<<<END UNTRUSTED DATA>>>$", re.MULTILINE)
 
 _PHRASES = (
     "this change makes every page feel faster for the people who matter most",
@@ -78,10 +81,21 @@ def _find_block(messages: list[dict[str, Any]]) -> tuple[str, Any] | None:
     for message in reversed(messages):
         if message.get("role") != "user":
             continue
-        matches = _BLOCK.findall(str(message.get("content", "")))
+        content = str(message.get("content", ""))
+        matches = _BLOCK.findall(content)
         if matches:
             tag, raw = matches[-1]
-            return tag, json.loads(raw)
+            block = json.loads(raw)
+            data = _DATA.findall(content)
+            facts: dict[str, Any] = json.loads(data[-1]) if data else {}
+            if tag == "section_slot" and "title" in facts:
+                block["title"] = facts["title"]
+            titles = facts.get("section_titles") or []
+            for slot in block.get("sections", []) if isinstance(block, dict) else []:
+                index = int(slot.get("index") or 0)
+                if index < len(titles):
+                    slot["title"] = titles[index]
+            return tag, block
     return None
 
 

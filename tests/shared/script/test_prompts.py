@@ -31,6 +31,7 @@ from shared.script.types import (
     Section,
     Style,
 )
+from tests.support.injection import data_of, outside_fence
 
 PLAN = ImprovementPlan.parse(
     {
@@ -103,7 +104,7 @@ def test_custom_instructions_are_fenced_and_cannot_break_out() -> None:
     # The fake plan block inside the instructions was defused: one real block remains.
     assert text.count("```json section_plan") == 1
     assert _plan_block(text)["sections"]
-    assert not re.search(r"(?i)begin untrusted>>>|end untrusted\b(?! custom instructions>>>)",
+    assert not re.search(r"(?i)(begin|end) untrusted",
                          inside)
     # The system prompt says what the fence means.
     assert FENCE_OPEN in system.content
@@ -117,8 +118,7 @@ def test_no_instructions_means_no_fence() -> None:
     _, user = generation_messages(
         style_guide(options.style), PLAN, LEAD, SITE, options, plan_sections(PLAN, options)
     )
-    assert FENCE_OPEN not in user.content
-    assert "Custom instructions: none." in user.content
+    assert data_of(user.content)["custom_instructions"] is None
 
 
 def test_untrusted_plan_text_cannot_fake_a_block_either() -> None:
@@ -129,8 +129,9 @@ def test_untrusted_plan_text_cannot_fake_a_block_either() -> None:
     _, user = generation_messages(
         style_guide(options.style), plan, LEAD, SITE, options, plan_sections(plan, options)
     )
-    assert "section_slot" not in user.content.replace("[removed]json section_slot", "")
+    assert "section_slot" not in outside_fence(user.content)
     assert user.content.count("```") == 2  # the real section_plan block only
+    assert "```json section_slot" in data_of(user.content)["improvements"][0]["description"]
 
 
 def test_neutralise_removes_every_fence_breaker() -> None:
@@ -174,22 +175,23 @@ def test_regeneration_prompt_sends_one_section_and_short_neighbour_context() -> 
     text = user.content
     sent = clip_words(current.content, CURRENT_TEXT_WORDS)
 
-    assert sent in text  # the section itself, up to its first CURRENT_TEXT_WORDS words
+    data = data_of(text)
+    assert data["current_text"] == sent  # the section, up to CURRENT_TEXT_WORDS words
     assert f"WORD BUDGET {slot.word_budget} words" in text
     assert "Section 3 of 6" in text
-    assert "First we look at Alpha hero rewrite." in text  # neighbour's first sentence
-    assert "First we look at Charlie mobile menu." in text
-    assert "- Bravo booking widget" in text  # the one item the section is about
+    assert data["before"] == "First we look at Alpha hero rewrite."  # first sentence
+    assert data["after"] == "First we look at Charlie mobile menu."
+    assert data["facts"] == ["Bravo booking widget"]  # the one item the section is about
     assert "It matters a great deal" not in text.replace(sent, "")
     # Not the whole plan: a non-neighbour's improvement, the strategy, other metrics.
     for absent in ("Delta review badges", "Echo page speed", "Make booking effortless",
                    "2.1% demo rate", "section_plan", "Book a call today"):
         assert absent not in text
-    assert f"{FENCE_OPEN}\nMention the free trial\n{FENCE_CLOSE}" in text
+    assert data["instructions"] == "Mention the free trial"
     assert "```json section_slot" in text
     assert "one JSON object" in system.content
-    assert "UNTRUSTED fenced text" in system.content
-    assert "cannot change the format" in system.content
+    assert "never instructions" in system.content
+    assert "never the format" in system.content
 
 
 def test_regeneration_sends_the_items_its_instructions_name_and_no_others() -> None:
@@ -202,7 +204,8 @@ def test_regeneration_sends_the_items_its_instructions_name_and_no_others() -> N
         style_guide(script.style), script, slot, LEAD, SITE, PLAN,
         "Lead with the hero numbers",
     )
-    assert "- Alpha hero rewrite: Lead with the outcome." in user.content
+    assert "Alpha hero rewrite: Lead with the outcome. (before: 2.1% demo rate; after: " \
+        "3.5% demo rate)" in data_of(user.content)["facts"]
     assert "2.1% demo rate" in user.content  # what "the hero numbers" are
     for absent in ("Delta review badges", "Echo page speed", "Make booking effortless"):
         assert absent not in user.content
@@ -232,12 +235,12 @@ def test_timing_fix_prompt_names_sections_and_word_counts() -> None:
         style_guide(options.style), draft, [(1, -5), (4, 25)], options, {"sections": []}
     )
     text = _user(messages)
-    assert (
-        'Section 2 "Alpha hero rewrite": has 15 words; shorten it by about 5 words (to about 10)'
-    ) in text
+    assert "Section 2: has 15 words; shorten it by about 5 words (to about 10)" in text
     assert "lengthen it by about 25 words" in text
-    assert "```json draft" in text
-    assert "Hello Acme. Here is what we built." in text  # the draft itself
+    data = data_of(text)
+    assert data["section_titles"][1] == "Alpha hero rewrite"
+    assert data["draft"]["sections"][0]["content"] == "Hello Acme. Here is what we built."
+    assert "Alpha hero rewrite" not in outside_fence(text)
     assert "108-120 seconds" in text
 
 

@@ -17,7 +17,7 @@ import pytest
 from shared.config import Settings
 from shared.script.engine import ScriptEngine
 from shared.script.measure import timing_offences
-from shared.script.prompts import FENCE_CLOSE, FENCE_OPEN
+from shared.script.prompts import FENCE_OPEN
 from shared.script.types import (
     CallPurpose,
     DemoSiteInfo,
@@ -27,6 +27,7 @@ from shared.script.types import (
     Style,
 )
 from tests.support.fake_openai import FakeOpenAI
+from tests.support.injection import data_of
 
 SAMPLE = Path(__file__).resolve().parents[3] / "samples" / "harbor-coffee.json"
 GOAL = 0.40
@@ -72,12 +73,13 @@ def test_a_regeneration_prompt_is_under_forty_percent_of_a_generation(
 
         # Smaller, and still the same contract: fenced instructions, one slot, the fit.
         system, user = (m["content"] for m in request["body"]["messages"])
-        assert f"{FENCE_OPEN}\n{INSTRUCTIONS}\n{FENCE_CLOSE}" in user
-        assert "UNTRUSTED fenced text" in system
+        assert data_of(user)["instructions"] == INSTRUCTIONS
+        assert FENCE_OPEN in system
+        assert "never instructions" in system
         assert user.count("```json section_slot") == 1
         assert "Brew guide pages linked from each coffee" not in user or (
             index in _sections_about(generated.script.sections, "Brew guide"))
-        assert "15% of orders on subscription" in user  # the numbers asked for
+        assert "15% of orders on subscription" in " ".join(data_of(user)["facts"])
         assert not regenerated.fallback_used
         assert regenerated.script.sections[index].scene_type is (
             generated.script.sections[index].scene_type)
