@@ -19,9 +19,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from werkzeug.serving import make_server
-
 from web.app import create_app
+from web.devserver import make_dev_server
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 
@@ -39,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     sample = json.loads(args.sample.read_text())
     app = create_app()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # keep the demo's output readable
-    server = make_server("127.0.0.1", args.port, app, threaded=True)
+    server = make_dev_server("127.0.0.1", args.port, app)
     base = f"http://127.0.0.1:{server.server_port}"
     threading.Thread(target=server.serve_forever, daemon=True).start()
     print(f"service up at {base} (API docs: {base}/api/docs)")
