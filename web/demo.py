@@ -37,7 +37,9 @@ def main(argv: list[str] | None = None) -> int:
 
     sample = json.loads(args.sample.read_text())
     app = create_app()
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # keep the demo's output readable
+    # Keep the demo's output readable: no line per poll (werkzeug's or the app's access log).
+    for chatty in ("werkzeug", "web.access"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     server = make_dev_server("127.0.0.1", args.port, app)
     base = f"http://127.0.0.1:{server.server_port}"
     threading.Thread(target=server.serve_forever, daemon=True).start()
