@@ -6,7 +6,7 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
-COPY pyproject.toml README.md alembic.ini ./
+COPY pyproject.toml README.md alembic.ini gunicorn.conf.py ./
 COPY shared ./shared
 COPY web ./web
 COPY worker ./worker
@@ -16,4 +16,4 @@ RUN pip install --no-cache-dir -e . && useradd --create-home app && mkdir -p /ap
 USER app
 ENV PORT=8000
 EXPOSE 8000
-CMD ["gunicorn", "--bind", "0.0.0.0:8000", "web.wsgi:app"]
+CMD ["gunicorn", "-c", "gunicorn.conf.py"]

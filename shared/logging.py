@@ -3,6 +3,11 @@
 Standard-library loggers are used everywhere (``logging.getLogger(__name__)``); structlog's
 ProcessorFormatter renders them, including the ``extra={...}`` fields we attach (job ids,
 counts). PII such as contact e-mail addresses and secrets are never passed to a logger.
+
+Tracebacks never carry local variables: a frame's locals hold exactly what must not reach a
+log (a contact's name and e-mail, a request body, an API key). structlog's console renderer
+shows them when ``rich`` is importable, and its dict tracebacks show them by default, so both
+renderers are told not to, whatever else is installed.
 """
 
 from __future__ import annotations
@@ -11,16 +16,24 @@ import logging
 import sys
 
 import structlog
+import structlog.tracebacks
 
 from shared.config import Settings
 
 
 def configure_logging(settings: Settings) -> None:
-    renderer: structlog.types.Processor = (
-        structlog.processors.JSONRenderer()
-        if settings.log_json
-        else structlog.dev.ConsoleRenderer(colors=False)
-    )
+    """Route every standard-library logger through one structlog formatter on stderr."""
+    processors: list[structlog.types.Processor] = [
+        structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+    ]
+    if settings.log_json:
+        # A structured traceback (frames, exception type and message), never the locals.
+        processors.append(structlog.processors.ExceptionRenderer(
+            structlog.tracebacks.ExceptionDictTransformer(show_locals=False)))
+        processors.append(structlog.processors.JSONRenderer())
+    else:
+        processors.append(structlog.dev.ConsoleRenderer(
+            colors=False, exception_formatter=structlog.dev.plain_traceback))
     formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=[
             structlog.stdlib.add_log_level,
@@ -28,7 +41,7 @@ def configure_logging(settings: Settings) -> None:
             structlog.stdlib.ExtraAdder(),
             structlog.processors.TimeStamper(fmt="iso", utc=True),
         ],
-        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        processors=processors,
     )
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(formatter)

@@ -22,9 +22,12 @@ from shared.jobs.publishing import JobPublisher, forget_publish, install_publish
 from shared.jobs.runtime import build_runtime
 from shared.logging import configure_logging
 from web import db
+from web.access_log import install_access_log
 from web.blueprints import batches, health, jobs, leads, video_scripts, voiceovers
+from web.docs_ui import ASSET_ENDPOINT, DOCS_CSP, PAGE_ENDPOINT, install_docs_ui
 from web.errors import ScriptforgeApi, register_domain_error_handlers, register_outage_handlers
 from web.parsing import install_body_limit, install_converters, install_query_guard
+from web.security_headers import install_security_headers
 
 
 def create_app(
@@ -43,8 +46,8 @@ def create_app(
         OPENAPI_VERSION="3.0.3",
         OPENAPI_URL_PREFIX="/api",
         OPENAPI_JSON_PATH="openapi.json",
-        OPENAPI_SWAGGER_UI_PATH="/docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        # No OPENAPI_SWAGGER_UI_*: flask-smorest's page loads Swagger UI from a CDN;
+        # web/docs_ui.py serves /api/docs from local files instead.
         MAX_CONTENT_LENGTH=settings.max_content_length,
         JSON_SORT_KEYS=False,
     )
@@ -60,6 +63,10 @@ def create_app(
                       voiceovers.blp, batches.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(health.blp)
+    install_docs_ui(app)
+    install_security_headers(app, page_policies={PAGE_ENDPOINT: DOCS_CSP},
+                             cacheable_endpoints=frozenset({ASSET_ENDPOINT}))
+    install_access_log(app)
     return app
 
 

@@ -19,9 +19,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from werkzeug.serving import make_server
-
 from web.app import create_app
+from web.devserver import make_dev_server
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 
@@ -38,8 +37,10 @@ def main(argv: list[str] | None = None) -> int:
 
     sample = json.loads(args.sample.read_text())
     app = create_app()
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # keep the demo's output readable
-    server = make_server("127.0.0.1", args.port, app, threaded=True)
+    # Keep the demo's output readable: no line per poll (werkzeug's or the app's access log).
+    for chatty in ("werkzeug", "web.access"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
+    server = make_dev_server("127.0.0.1", args.port, app)
     base = f"http://127.0.0.1:{server.server_port}"
     threading.Thread(target=server.serve_forever, daemon=True).start()
     print(f"service up at {base} (API docs: {base}/api/docs)")

@@ -138,7 +138,12 @@ def test_openai_speech_engine_and_revoicing(
     assert wait_for_job(client, again.json["id"])["status"] == "succeeded"
     latest = client.get(f"/api/v1/video-scripts/{script['id']}/voiceover").json
     assert latest["id"] != first["id"]
-    assert _fetch(client, f"/api/v1/voiceovers/{first['id']}/audio")[0] == 200
+    status, _, headers, _ = _fetch(client, f"/api/v1/voiceovers/{first['id']}/audio")
+    assert status == 200
+    # A contact's voice is personal data: no cache may keep it (send_file said public).
+    assert headers["Cache-Control"] == "no-store"
+    assert "Expires" not in headers
+    assert headers["X-Content-Type-Options"] == "nosniff"
     assert _fetch(client, f"/api/v1/voiceovers/{latest['id']}/audio/99")[0] == 404
     assert client.post("/api/v1/video-scripts/9999/voiceover").status_code == 404
 

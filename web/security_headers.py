@@ -1,0 +1,64 @@
+"""Response headers for a service exposed to the internet (issue 10, item 6).
+
+Every response (API JSON, errors, probes, audio, the docs page) carries:
+
+- ``X-Content-Type-Options: nosniff``: a browser never reinterprets JSON or WAV as HTML
+  or script.
+- ``Referrer-Policy: no-referrer``: API URLs carry ids, and nothing this service links to
+  needs to know where a visitor came from, so no origin is sent either (``strict-origin…``
+  would still leak the API's host to third parties for no benefit).
+- Frame denial twice: ``X-Frame-Options: DENY`` for old browsers and CSP
+  ``frame-ancestors 'none'`` for current ones.
+- ``Content-Security-Policy``: ``default-src 'none'`` for everything but HTML pages, which
+  get their own policy (the docs UI: scripts, styles and images from this origin only).
+- ``Cache-Control: no-store``: JSON bodies and audio files hold contacts' names, e-mail
+  addresses and voices, and once keys exist a shared cache must never replay one
+  tenant's response to another. That includes audio: ``send_file`` would say
+  ``public, max-age=3600``; conditional and range requests still work without a cache.
+  Only the docs UI's static assets (public, identical for everyone) may be cached, and
+  they are revalidated (``no-cache``) so an upgrade shows at once.
+
+A small ``after_request`` hook rather than flask-talisman: talisman's defaults are for
+HTML sites (it redirects plain HTTP to HTTPS, which breaks probes behind a TLS-terminating
+proxy; per-view policies need decorating views flask-smorest owns), it sets no
+``Cache-Control``, and its last release is from 2023.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import Flask, Response, request
+
+API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+
+_ALWAYS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+
+
+def install_security_headers(
+    app: Flask, *, page_policies: Mapping[str, str] | None = None,
+    cacheable_endpoints: frozenset[str] = frozenset(),
+) -> None:
+    """Add the headers above to every response, error responses included.
+
+    ``page_policies`` maps an endpoint serving HTML to its Content-Security-Policy;
+    ``cacheable_endpoints`` serve public static files that may be cached (revalidated).
+    """
+    policies = dict(page_policies or {})
+
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        for name, value in _ALWAYS.items():
+            response.headers[name] = value
+        endpoint = request.endpoint or ""
+        response.headers["Content-Security-Policy"] = policies.get(endpoint, API_CSP)
+        if endpoint in cacheable_endpoints and response.status_code < 400:
+            response.headers["Cache-Control"] = "no-cache"
+        else:
+            response.headers["Cache-Control"] = "no-store"
+            response.headers.pop("Expires", None)  # send_file's, contradicting no-store
+        return response
