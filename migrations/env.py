@@ -18,11 +18,30 @@ if config.config_file_name is not None and config.attributes.get("configure_logg
 
 target_metadata = Base.metadata
 
+# Session-independent key of the Postgres advisory lock that serialises migrations: two
+# release processes (two deploys, or compose's `migrate` and a hand-run `alembic upgrade`)
+# would otherwise both see an empty database and race to create the same tables.
+MIGRATION_LOCK_KEY = 0x5F1E_0A1E
+
 
 def _url() -> str:
     # An explicit URL (tests, the embedded bootstrap) wins over the environment.
     explicit = config.attributes.get("database_url") or config.get_main_option("sqlalchemy.url")
     return explicit or load_settings().resolved_database_url
+
+
+def _run(connection: Connection) -> None:
+    """Run the migrations in one transaction, holding the migration lock on Postgres.
+
+    The lock is transaction-scoped and taken before Alembic reads the current revision,
+    so whoever waited finds the database at head and does nothing.
+    """
+    _configure(connection)
+    with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                               {"key": MIGRATION_LOCK_KEY})
+        context.run_migrations()
 
 
 def _configure(connection: Connection) -> None:
@@ -46,9 +65,7 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is not None:
-        _configure(connection)
-        with context.begin_transaction():
-            context.run_migrations()
+        _run(connection)
         return
     engine = make_engine(_url(), pool_size=1)
     if engine.dialect.name == "sqlite":
@@ -58,9 +75,7 @@ def run_migrations_online() -> None:
         event.listen(engine, "connect", _sqlite_foreign_keys_off)
     try:
         with engine.connect() as connection:
-            _configure(connection)
-            with context.begin_transaction():
-                context.run_migrations()
+            _run(connection)
             if engine.dialect.name == "sqlite":
                 _check_foreign_keys(connection)
     finally:

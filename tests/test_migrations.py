@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -9,9 +14,13 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Integer, create_engine, text
+from sqlalchemy.engine import make_url
 
 from shared.db.migrate import alembic_config, upgrade_to_head
 from shared.db.models import Base
+from tests.support.services import require_postgres
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _drift(url: str) -> list[object]:
@@ -69,3 +78,46 @@ def test_sqlite_ids_are_never_reused_on_every_integer_id_table(tmp_path: Path) -
             assert connection.scalar(text("SELECT max(id) FROM leads")) > first
     finally:
         engine.dispose()
+
+
+_MIGRATE_ON_SIGNAL = """
+import pathlib, sys, time
+from shared.db.migrate import upgrade_to_head
+go = pathlib.Path(sys.argv[2])
+ready = pathlib.Path(sys.argv[3])
+ready.touch()
+while not go.exists():
+    time.sleep(0.01)
+upgrade_to_head(sys.argv[1])
+"""
+
+
+def test_release_processes_started_together_on_postgres_all_succeed(tmp_path: Path) -> None:
+    """Two deploys (or a compose `migrate` and a hand-run release) migrating one empty
+    database at once: an advisory lock serialises them, the second finds head and stops."""
+    admin_url = require_postgres()
+    name = f"scriptforge_migrate_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    go = tmp_path / "go"
+    try:
+        processes = [
+            subprocess.Popen([sys.executable, "-c", _MIGRATE_ON_SIGNAL, url, str(go),
+                              str(tmp_path / f"ready-{n}")],
+                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            for n in range(4)
+        ]
+        deadline = time.monotonic() + 60
+        while len(list(tmp_path.glob("ready-*"))) < len(processes):
+            assert time.monotonic() < deadline, "migrating processes did not start"
+            time.sleep(0.05)
+        go.touch()
+        outputs = [process.communicate(timeout=120)[0].decode() for process in processes]
+        assert [process.returncode for process in processes] == [0] * 4, outputs
+        assert _drift(url) == []
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -37,7 +37,8 @@ def upgrade_to_head(database_url: str) -> None:
     mutual exclusion each sees an empty file, each creates the tables, and all but one die
     ("table jobs already exists"). An exclusive lock on a file next to the database
     serialises them; whoever comes second finds the file at head and does nothing.
-    Postgres is migrated once per deploy by the ``release`` process, not on start.
+    Postgres is migrated once per deploy by the ``release`` process, not on start; two
+    release processes at once are serialised by an advisory lock in ``migrations/env.py``.
     """
     database = sqlite_file(database_url)
     if database is None:
