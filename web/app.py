@@ -21,8 +21,16 @@ from shared.jobs.inprocess import InProcessWorker
 from shared.jobs.publishing import JobPublisher, forget_publish, install_publisher
 from shared.jobs.runtime import build_runtime
 from shared.logging import configure_logging
-from web import db
-from web.blueprints import batches, health, jobs, leads, video_scripts, voiceovers
+from web import auth, db
+from web.blueprints import (
+    admin,
+    batches,
+    health,
+    jobs,
+    leads,
+    video_scripts,
+    voiceovers,
+)
 from web.errors import ScriptforgeApi, register_domain_error_handlers, register_outage_handlers
 from web.parsing import install_body_limit, install_converters, install_query_guard
 
@@ -47,17 +55,20 @@ def create_app(
         OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
         MAX_CONTENT_LENGTH=settings.max_content_length,
         JSON_SORT_KEYS=False,
+        # Every operation needs a key unless it says otherwise (§11); see web/auth.py.
+        API_SPEC_OPTIONS={"security": [{auth.SECURITY_SCHEME: []}]},
     )
     db.init_app(app, _build_state(app, settings, publisher, redis_client))
 
     api = ScriptforgeApi(app)
+    auth.init_app(app, api)  # first hook: a stranger learns nothing from later checks
     register_domain_error_handlers(app)
     register_outage_handlers(app)
     install_converters(app, api)  # bounded path ids; before any route is registered
     install_body_limit(app)
     install_query_guard(app)
     for blueprint in (leads.leads_blp, leads.demo_sites_blp, video_scripts.blp, jobs.blp,
-                      voiceovers.blp, batches.blp):
+                      voiceovers.blp, batches.blp, admin.keys_blp, admin.tenant_blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(health.blp)
     return app
