@@ -17,17 +17,19 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from sqlalchemy import create_engine, insert
+from sqlalchemy import create_engine, insert, select
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.databases import fresh_database  # noqa: E402
 from shared.config import load_settings  # noqa: E402
-from shared.db.models import Batch, DemoSite, Lead  # noqa: E402
+from shared.db.models import Batch, DemoSite, Lead, Tenant  # noqa: E402
+from shared.db.tenancy import ALL_TENANTS  # noqa: E402
 from shared.db.types import utcnow  # noqa: E402
 from shared.jobs.batch import start_nightly_batch  # noqa: E402
 from shared.jobs.runner import run_job  # noqa: E402
+from shared.repositories.tenants import DEFAULT_TENANT_SLUG  # noqa: E402
 from tests.support.runtime import recording_runtime  # noqa: E402
 
 BENCH_DB = "scriptforge_batch_bench"
@@ -42,12 +44,15 @@ def seed(sites: int) -> str:
     engine = create_engine(url)
     now = utcnow()
     with engine.begin() as connection:
+        # The migration's tenant "default" owns the seeded rows (one tenant, one batch).
+        tenant = connection.execute(
+            select(Tenant.id).where(Tenant.slug == DEFAULT_TENANT_SLUG)).scalar_one()
         connection.execute(insert(Lead), [
-            {"company_name": f"Lead {i}", "value": i % 70_000, "created_at": now}
-            for i in range(sites)])
+            {"company_name": f"Lead {i}", "value": i % 70_000, "created_at": now,
+             "tenant_id": tenant} for i in range(sites)])
         connection.execute(insert(DemoSite), [
             {"lead_id": i + 1, "url": f"https://lead{i}.example", "improvement_plan": PLAN,
-             "created_at": now} for i in range(sites)])
+             "created_at": now, "tenant_id": tenant} for i in range(sites)])
     engine.dispose()
     return url
 
@@ -65,8 +70,7 @@ def main() -> None:
     settings = load_settings(database_url=bench_url, batch_chunk_size=args.chunk,
                              log_level="WARNING")
     runtime, publisher = recording_runtime(settings)
-    batch_job = start_nightly_batch(runtime)
-    assert batch_job is not None
+    [batch_job] = start_nightly_batch(runtime)  # one tenant
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     tracemalloc.start()
     started = time.monotonic()
@@ -75,7 +79,7 @@ def main() -> None:
     _, heap_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     rss_growth = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before
-    with runtime.session() as session:
+    with runtime.session(ALL_TENANTS) as session:  # a look across the deployment
         batch = session.query(Batch).one()
         found, enqueued = batch.found, batch.enqueued
     runtime.db_engine.dispose()

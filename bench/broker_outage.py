@@ -19,14 +19,14 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.harness import percentile, request  # noqa: E402
+from bench.harness import bearer, issue_key, percentile, request  # noqa: E402
+from bench.harness import call as harness_call  # noqa: E402
 from shared.config import load_settings  # noqa: E402
 
 SAMPLE = json.loads((ROOT / "samples" / "harbor-coffee.json").read_text())
@@ -40,8 +40,10 @@ def dead_broker(mode: str) -> tuple[str, socket.socket]:
     return f"redis://127.0.0.1:{sock.getsockname()[1]}/0", sock
 
 
-def call(base: str, method: str, path: str, body: object = None) -> tuple[int, float]:
-    response = request(method, base + path, body, timeout=120)
+def call(base: str, method: str, path: str, body: object = None, key: str = ""
+         ) -> tuple[int, float]:
+    response = request(method, base + path, body, timeout=120,
+                       headers=bearer(key) if key else None)
     return response.status, response.seconds
 
 
@@ -73,13 +75,10 @@ def main() -> None:
             server.process_request_thread, request, address)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         base = f"http://127.0.0.1:{server.server_port}"
-        lead = json.loads(urllib.request.urlopen(urllib.request.Request(
-            base + "/api/v1/leads", data=json.dumps(SAMPLE["lead"]).encode(),
-            headers={"Content-Type": "application/json"})).read())
-        site = json.loads(urllib.request.urlopen(urllib.request.Request(
-            base + "/api/v1/demo-sites",
-            data=json.dumps({"lead_id": lead["id"], **SAMPLE["demo_site"]}).encode(),
-            headers={"Content-Type": "application/json"})).read())
+        key = issue_key(app.extensions["scriptforge"].settings.resolved_database_url)
+        lead = harness_call("POST", base + "/api/v1/leads", SAMPLE["lead"], key=key)
+        site = harness_call("POST", base + "/api/v1/demo-sites",
+                            {"lead_id": lead["id"], **SAMPLE["demo_site"]}, key=key)
 
         health: list[float] = []
         done = threading.Event()
@@ -95,7 +94,7 @@ def main() -> None:
         with ThreadPoolExecutor(args.concurrency) as clients:
             results = list(clients.map(
                 lambda _: call(base, "POST", "/api/v1/video-scripts/generate",
-                               {"demo_site_id": site["id"]}), range(args.requests)))
+                               {"demo_site_id": site["id"]}, key), range(args.requests)))
         elapsed = time.perf_counter() - started
         done.set()
         prober.join()

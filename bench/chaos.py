@@ -56,7 +56,9 @@ from bench.databases import fresh_database  # noqa: E402
 from bench.harness import (  # noqa: E402
     ProcessGroup,
     Response,
+    bearer,
     free_port,
+    issue_key,
     percentile,
     request,
     stop_on_signals,
@@ -128,6 +130,7 @@ class Stack:
     base_url: str
     engine: Engine
     process_names: list[str] = field(default_factory=list)
+    token: str = ""  # an API key of the scenario's database, made on first use
 
     def start_worker(self, name: str, concurrency: int) -> None:
         self.services.group.spawn(name, [
@@ -140,7 +143,10 @@ class Stack:
         self.services.group.wait_for_log(name, " ready.")
 
     def call(self, method: str, path: str, body: Any = None, timeout: float = 30) -> Response:
-        return request(method, self.base_url + path, body, timeout=timeout)
+        if not self.token:
+            self.token = issue_key(self.db_url)
+        return request(method, self.base_url + path, body, timeout=timeout,
+                       headers=bearer(self.token))
 
     def seed_site(self) -> int:
         lead = self.call("POST", "/api/v1/leads", {**SAMPLE["lead"], "value": 20_000})

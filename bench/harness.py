@@ -25,8 +25,8 @@ from typing import Any
 from tests.support.private_services import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
-__all__ = ["ROOT", "ProcessGroup", "Response", "call", "free_port", "percentile", "request",
-           "stop_on_signals", "wait_http"]
+__all__ = ["ROOT", "ProcessGroup", "Response", "bearer", "call", "free_port", "issue_key",
+           "percentile", "request", "stop_on_signals", "wait_http"]
 
 
 def wait_http(url: str, timeout: float = 30) -> None:
@@ -40,11 +40,33 @@ def wait_http(url: str, timeout: float = 30) -> None:
     raise SystemExit(f"{url} did not come up")
 
 
-def call(method: str, url: str, body: Any = None) -> Any:
-    """JSON request that must succeed (raises on any HTTP error)."""
+def issue_key(database_url: str, tenant: str = "bench") -> str:
+    """An API key with every scope for the benchmark's tenant, made in the database the
+    benchmark's services use (the same repository function as ``scriptforge keys create``)."""
+    from shared.db.session import make_engine, make_session_factory, session_scope
+    from shared.db.tenancy import ALL_TENANTS
+    from shared.repositories.api_keys import SCOPES, create_key
+    from shared.repositories.tenants import get_or_create_tenant
+
+    engine = make_engine(database_url, pool_size=1, max_overflow=0)
+    try:
+        with session_scope(make_session_factory(engine), ALL_TENANTS) as session:
+            owner = get_or_create_tenant(session, tenant)
+            return create_key(session, owner, scopes=SCOPES, name="bench").token
+    finally:
+        engine.dispose()
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def call(method: str, url: str, body: Any = None, *, key: str) -> Any:
+    """JSON request with API key ``key`` that must succeed (raises on any HTTP error)."""
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(url, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
+                                     headers={"Content-Type": "application/json",
+                                              **bearer(key)})
     with urllib.request.urlopen(request, timeout=60) as response:
         return json.loads(response.read())
 

@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.databases import fresh_database  # noqa: E402
-from bench.harness import call, free_port, percentile, wait_http  # noqa: E402
+from bench.harness import call, free_port, issue_key, percentile, wait_http  # noqa: E402
 from shared.db.models import Job, JobStatus, LLMCall  # noqa: E402
 
 BENCH_DB = "scriptforge_bench"
@@ -98,14 +98,15 @@ def main() -> None:
         base = f"http://127.0.0.1:{web_port}"
         wait_http(f"{base}/healthz")
         time.sleep(3)  # let the workers connect to the broker
+        key = issue_key(bench_url)
 
         lead = call("POST", f"{base}/api/v1/leads",
-                    {"company_name": "Bench Co", "industry": "retail", "value": 100})
+                    {"company_name": "Bench Co", "industry": "retail", "value": 100}, key=key)
         site = call("POST", f"{base}/api/v1/demo-sites", {
             "lead_id": lead["id"], "url": "https://bench.example",
             "improvement_plan": json.loads((ROOT / "samples" / "harbor-coffee.json")
                                            .read_text())["demo_site"]["improvement_plan"],
-        })
+        }, key=key)
         styles = ["professional", "casual", "technical", "sales"]
         started = time.monotonic()
         def submit(index: int) -> None:
@@ -113,7 +114,7 @@ def main() -> None:
                 time.sleep(max(0.0, started + index / args.rate - time.monotonic()))
             call("POST", f"{base}/api/v1/video-scripts/generate", {
                 "demo_site_id": site["id"], "style": styles[index % 4], "voiceover": False,
-            })
+            }, key=key)
 
         with ThreadPoolExecutor(args.submitters) as pool:
             list(pool.map(submit, range(args.jobs)))

@@ -44,3 +44,15 @@ class TimingInvariantError(DomainError):
             + " ".join(offences)
         )
         self.offences = offences
+
+
+class AuthenticationError(DomainError):
+    """No usable API key: missing, malformed, unknown or revoked (the API answers 401)."""
+
+
+class MissingScopeError(DomainError):
+    """The key lacks the scope an operation needs (the API answers 403 naming it)."""
+
+    def __init__(self, scope: str) -> None:
+        super().__init__(f"this API key lacks the '{scope}' scope this operation needs")
+        self.scope = scope

@@ -16,7 +16,9 @@ from sqlalchemy.engine import make_url
 
 from shared.config import Settings, load_settings
 from shared.db.migrate import upgrade_to_head
+from shared.db.tenancy import tenant_context
 from tests.support.fake_openai import FakeOpenAI
+from tests.support.keys import DEFAULT_TENANT_ID, issue_key
 from tests.support.private_services import PrivatePostgres, PrivateRedis
 from tests.support.services import require_postgres
 
@@ -66,8 +68,32 @@ def app(make_settings: Callable[..., Settings]) -> Iterator[Flask]:
     flask_app.extensions["scriptforge"].db_engine.dispose()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _default_tenant_context() -> Iterator[None]:
+    """Test code that opens sessions itself (to arrange rows, or to look at them) works as
+    tenant ``default``, which a fresh database has as tenant 1 (the migration creates it;
+    ``postgres_url`` restores it). Workers and requests still scope their own sessions."""
+    with tenant_context(DEFAULT_TENANT_ID):
+        yield
+
+
 @pytest.fixture
-def client(app: Flask) -> FlaskClient:
+def api_key(app: Flask) -> str:
+    """A key of tenant ``default`` with every scope, in the app's database."""
+    return issue_key(app.extensions["scriptforge"].session_factory)
+
+
+@pytest.fixture
+def client(app: Flask, api_key: str) -> FlaskClient:
+    """A test client that sends ``api_key`` on every request (as an integrator would)."""
+    test_client = app.test_client()
+    test_client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {api_key}"
+    return test_client
+
+
+@pytest.fixture
+def anonymous_client(app: Flask) -> FlaskClient:
+    """A test client without a key."""
     return app.test_client()
 
 
@@ -101,6 +127,12 @@ def postgres_url(postgres_database: str) -> Iterator[str]:
         if tables:
             joined = ", ".join(f'"{t}"' for t in tables)
             connection.execute(text(f"TRUNCATE {joined} RESTART IDENTITY CASCADE"))
+        # As after the migration: tenant "default" exists, as tenant 1.
+        restored = connection.execute(text(
+            "INSERT INTO tenants (slug, name, created_at) VALUES ('default', 'Default', now()) "
+            "RETURNING id"
+        )).scalar_one()
+        assert restored == DEFAULT_TENANT_ID
     engine.dispose()
     return postgres_database
 

@@ -68,12 +68,14 @@ def test_sqlite_ids_are_never_reused_on_every_integer_id_table(tmp_path: Path) -
                     text("SELECT sql FROM sqlite_master WHERE name = :t"), {"t": table.name})
                 assert "AUTOINCREMENT" in ddl, table.name
             connection.execute(text(
-                "INSERT INTO leads (company_name, value, created_at) VALUES ('a', 0, '2026-01-01')"
+                "INSERT INTO leads (company_name, value, created_at, tenant_id) "
+                "VALUES ('a', 0, '2026-01-01', 1)"
             ))
             first = connection.scalar(text("SELECT max(id) FROM leads"))
             connection.execute(text("DELETE FROM leads"))
             connection.execute(text(
-                "INSERT INTO leads (company_name, value, created_at) VALUES ('b', 0, '2026-01-01')"
+                "INSERT INTO leads (company_name, value, created_at, tenant_id) "
+                "VALUES ('b', 0, '2026-01-01', 1)"
             ))
             assert connection.scalar(text("SELECT max(id) FROM leads")) > first
     finally:
@@ -121,3 +123,57 @@ def test_release_processes_started_together_on_postgres_all_succeed(tmp_path: Pa
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+TENANTS_REVISION = "c3e1a7b2d9f4"
+BEFORE_TENANTS = "7a64cf59d6e5"
+
+
+def _rows_move_to_default(url: str) -> None:
+    """Rows written before tenants existed belong to tenant ``default`` after the upgrade."""
+    command.upgrade(alembic_config(url), BEFORE_TENANTS)
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO leads (company_name, value, created_at) VALUES ('old', 0, "
+                "'2026-01-01')"))
+            connection.execute(text(
+                "INSERT INTO idempotency_keys (scope, key, fingerprint, created_at, expires_at) "
+                "VALUES ('', 'k', 'f', '2026-01-01', '2026-01-02')"))
+        command.upgrade(alembic_config(url), TENANTS_REVISION)
+        with engine.connect() as connection:
+            default_id = connection.scalar(text("SELECT id FROM tenants WHERE slug = 'default'"))
+            assert default_id is not None
+            for table in ("leads", "idempotency_keys"):
+                owners = connection.execute(text(f"SELECT tenant_id FROM {table}")).scalars()
+                assert list(owners) == [default_id], table
+        assert _drift(url) == []
+    finally:
+        engine.dispose()
+
+
+def test_sqlite_upgrade_moves_existing_rows_to_the_default_tenant(tmp_path: Path) -> None:
+    _rows_move_to_default(f"sqlite:///{tmp_path / 'tenants.db'}")
+
+
+def test_postgres_upgrade_moves_existing_rows_to_the_default_tenant(
+    postgres_database: str,
+) -> None:
+    command.downgrade(alembic_config(postgres_database), "base")
+    try:
+        _rows_move_to_default(postgres_database)
+    finally:
+        upgrade_to_head(postgres_database)
+
+
+def test_every_business_table_has_a_non_null_tenant(tmp_path: Path) -> None:
+    from shared.db.models import TenantOwned
+
+    owned = {mapper.class_.__tablename__ for mapper in Base.registry.mappers
+             if issubclass(mapper.class_, TenantOwned)}
+    assert owned == set(Base.metadata.tables) - {"tenants"}
+    for name in owned:
+        column = Base.metadata.tables[name].c.tenant_id
+        assert not column.nullable, name
+        assert column.foreign_keys, name

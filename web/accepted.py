@@ -18,7 +18,7 @@ def accept_job(body: Any, create: Callable[[], Job]) -> tuple[Job, int, dict[str
     job, replayed = create_idempotently(
         session,
         key=request.headers.get(HEADER),
-        scope="",  # one scope until API keys exist; then the caller's key id
+        scope="",  # the session adds the caller's tenant: keys belong to the caller (§4, §11)
         request_fingerprint=fingerprint(request.method, request.path, body),
         ttl_hours=state().settings.idempotency_key_ttl_hours,
         create=create,

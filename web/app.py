@@ -21,9 +21,17 @@ from shared.jobs.inprocess import InProcessWorker
 from shared.jobs.publishing import JobPublisher, forget_publish, install_publisher
 from shared.jobs.runtime import build_runtime
 from shared.logging import configure_logging
-from web import db
+from web import auth, db
 from web.access_log import install_access_log
-from web.blueprints import batches, health, jobs, leads, video_scripts, voiceovers
+from web.blueprints import (
+    admin,
+    batches,
+    health,
+    jobs,
+    leads,
+    video_scripts,
+    voiceovers,
+)
 from web.docs_ui import ASSET_ENDPOINT, DOCS_CSP, PAGE_ENDPOINT, install_docs_ui
 from web.errors import ScriptforgeApi, register_domain_error_handlers, register_outage_handlers
 from web.parsing import install_body_limit, install_converters, install_query_guard
@@ -50,17 +58,20 @@ def create_app(
         # web/docs_ui.py serves /api/docs from local files instead.
         MAX_CONTENT_LENGTH=settings.max_content_length,
         JSON_SORT_KEYS=False,
+        # Every operation needs a key unless it says otherwise (§11); see web/auth.py.
+        API_SPEC_OPTIONS={"security": [{auth.SECURITY_SCHEME: []}]},
     )
     db.init_app(app, _build_state(app, settings, publisher, redis_client))
 
     api = ScriptforgeApi(app)
+    auth.init_app(app, api)  # first hook: a stranger learns nothing from later checks
     register_domain_error_handlers(app)
     register_outage_handlers(app)
     install_converters(app, api)  # bounded path ids; before any route is registered
     install_body_limit(app)
     install_query_guard(app)
     for blueprint in (leads.leads_blp, leads.demo_sites_blp, video_scripts.blp, jobs.blp,
-                      voiceovers.blp, batches.blp):
+                      voiceovers.blp, batches.blp, admin.keys_blp, admin.tenant_blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(health.blp)
     install_docs_ui(app)

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.config import Settings
+from shared.db.tenancy import scope_session
 from shared.jobs.publishing import JobPublisher
 
 EXTENSION = "scriptforge"
@@ -31,10 +32,19 @@ def state() -> WebState:
 
 
 def get_session() -> Session:
+    """The request's session, scoped to the caller's tenant (``shared.db.tenancy``).
+
+    A public request (no principal) gets an unscoped session, which refuses every
+    tenant-owned row: the health probes need none.
+    """
     if "db_session" not in g:
-        g.db_session = state().session_factory()
-    session: Session = g.db_session
-    return session
+        session = state().session_factory()
+        principal = g.get("principal")
+        if principal is not None:
+            scope_session(session, principal.tenant_id)
+        g.db_session = session
+    db_session: Session = g.db_session
+    return db_session
 
 
 def init_app(app: Flask, web_state: WebState) -> None:

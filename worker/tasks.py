@@ -94,10 +94,9 @@ def run_voiceover_job(self: Task, job_id: str, supersedes_attempt: int | None = 
 
 
 @app.task(name=NIGHTLY_BATCH, ignore_result=True)
-def nightly_batch() -> str | None:
-    """Start tonight's batch; a second call the same night (or a second beat) is a no-op."""
-    job_id = start_nightly_batch(runtime())
-    return str(job_id) if job_id else None
+def nightly_batch() -> list[str]:
+    """Start tonight's batch of every tenant; a second call the same night is a no-op."""
+    return [str(job_id) for job_id in start_nightly_batch(runtime())]
 
 
 @app.task(name=SWEEP_STUCK_JOBS, ignore_result=True)

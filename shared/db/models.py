@@ -29,7 +29,7 @@ from sqlalchemy import (
     false,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 from shared.db.types import JSONType, UTCDateTime, checked_enum, utcnow
 from shared.script.types import Style, Tier
@@ -54,6 +54,51 @@ NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Tenant(Base):
+    """A customer of the deployment (§11): every business row belongs to exactly one."""
+
+    __tablename__ = "tenants"
+    __table_args__ = NEVER_REUSE_IDS
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(63), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # None: unlimited (§11 budgets).
+    monthly_budget_usd: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TenantOwned:
+    """Mixin for rows that belong to a tenant.
+
+    Sessions add ``tenant_id = <the caller's tenant>`` to every ORM statement on these
+    classes and stamp it on new rows (``shared.db.tenancy``), so no query can forget it.
+    """
+
+    @declared_attr
+    def tenant_id(cls) -> Mapped[int]:  # noqa: N805 - declared_attr receives the class
+        return mapped_column(
+            BigId, ForeignKey("tenants.id", ondelete="RESTRICT"), index=True, nullable=False
+        )
+
+
+class ApiKey(TenantOwned, Base):
+    """A bearer key (§11). Only the SHA-256 of the whole token is stored, never the token."""
+
+    __tablename__ = "api_keys"
+    __table_args__ = NEVER_REUSE_IDS
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    # "sf_" plus the first characters of the random part: enough to recognise, not to use.
+    prefix: Mapped[str] = mapped_column(String(16))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class JobKind(StrEnum):
@@ -84,7 +129,7 @@ class VoiceoverStatus(StrEnum):
     FAILED = "failed"
 
 
-class Lead(Base):
+class Lead(TenantOwned, Base):
     __tablename__ = "leads"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -98,13 +143,17 @@ class Lead(Base):
 
     __table_args__ = (
         CheckConstraint("value >= 0", name="value_non_negative"),
+        Index("ix_leads_tenant_created", "tenant_id", "created_at"),
         NEVER_REUSE_IDS,
     )
 
 
-class DemoSite(Base):
+class DemoSite(TenantOwned, Base):
     __tablename__ = "demo_sites"
-    __table_args__ = NEVER_REUSE_IDS
+    __table_args__ = (
+        Index("ix_demo_sites_tenant_created", "tenant_id", "created_at"),
+        NEVER_REUSE_IDS,
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     lead_id: Mapped[int] = mapped_column(
@@ -121,7 +170,7 @@ class BatchStatus(StrEnum):
     FAILED = "failed"
 
 
-class Batch(Base):
+class Batch(TenantOwned, Base):
     """One run of the new-leads batch (§8), nightly or on demand.
 
     ``batch_key`` is unique: the nightly run's key is its date, so a second beat (or a
@@ -129,10 +178,13 @@ class Batch(Base):
     """
 
     __tablename__ = "batches"
-    __table_args__ = NEVER_REUSE_IDS
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "batch_key", name="uq_batches_tenant_batch_key"),
+        NEVER_REUSE_IDS,
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    batch_key: Mapped[str] = mapped_column(String(100), unique=True)
+    batch_key: Mapped[str] = mapped_column(String(100))
     trigger: Mapped[str] = mapped_column(String(16))
     status: Mapped[BatchStatus] = mapped_column(
         checked_enum(BatchStatus, "batch_status"), default=BatchStatus.RUNNING, index=True
@@ -150,7 +202,7 @@ class Batch(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class Job(Base):
+class Job(TenantOwned, Base):
     """A unit of asynchronous work; created (and committed) before anything is published."""
 
     __tablename__ = "jobs"
@@ -170,7 +222,7 @@ class Job(Base):
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Natural key for work that must not be enqueued twice (e.g. batch night + demo site).
-    dedupe_key: Mapped[str | None] = mapped_column(String(255), unique=True)
+    dedupe_key: Mapped[str | None] = mapped_column(String(255))
     parent_job_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("jobs.id", ondelete="SET NULL"), index=True
     )
@@ -189,12 +241,14 @@ class Job(Base):
 
     __table_args__ = (
         Index("ix_jobs_status_kind", "status", "kind"),
+        Index("ix_jobs_tenant_created", "tenant_id", "created_at"),
+        UniqueConstraint("tenant_id", "dedupe_key", name="uq_jobs_tenant_dedupe_key"),
         Index("ix_jobs_status_lease", "status", "lease_expires_at"),
         CheckConstraint("progress >= 0 AND progress <= 100", name="progress_range"),
     )
 
 
-class VideoScript(Base):
+class VideoScript(TenantOwned, Base):
     __tablename__ = "video_scripts"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -253,12 +307,13 @@ class VideoScript(Base):
 
     __table_args__ = (
         UniqueConstraint("lineage_id", "version", name="uq_video_scripts_lineage_version"),
+        Index("ix_video_scripts_tenant_created", "tenant_id", "created_at"),
         CheckConstraint("version >= 1", name="version_positive"),
         NEVER_REUSE_IDS,
     )
 
 
-class LLMCall(Base):
+class LLMCall(TenantOwned, Base):
     """The cost ledger (§5.4): one row per LLM call, successful or not, kept forever.
 
     ``script_id`` is nulled when a script is hard-deleted so cost history is never lost;
@@ -291,11 +346,12 @@ class LLMCall(Base):
 
     __table_args__ = (
         UniqueConstraint("job_id", "attempt", "sequence", name="uq_llm_calls_job_attempt_seq"),
+        Index("ix_llm_calls_tenant_created", "tenant_id", "created_at"),
         NEVER_REUSE_IDS,
     )
 
 
-class IdempotencyKey(Base):
+class IdempotencyKey(TenantOwned, Base):
     """A remembered ``Idempotency-Key`` (IETF draft semantics), kept at least 24 hours."""
 
     __tablename__ = "idempotency_keys"
@@ -309,12 +365,13 @@ class IdempotencyKey(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
     __table_args__ = (
-        UniqueConstraint("scope", "key", name="uq_idempotency_keys_scope_key"),
+        # Keys belong to the caller (§4, §11): two tenants may use the same key.
+        UniqueConstraint("tenant_id", "scope", "key", name="uq_idempotency_keys_tenant_scope_key"),
         NEVER_REUSE_IDS,
     )
 
 
-class ScriptApproval(Base):
+class ScriptApproval(TenantOwned, Base):
     """Audit trail of review decisions (§3.6): who decided what, when, on which version.
 
     Kept when a script is hard-deleted (``script_id`` is nulled; lineage and version stay).
@@ -337,7 +394,7 @@ class ScriptApproval(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
-class Voiceover(Base):
+class Voiceover(TenantOwned, Base):
     """A voiced script (§7): per-section and full-track WAVs plus planned vs measured timing.
 
     Rows go with their script on hard delete (the audio files are removed after commit).

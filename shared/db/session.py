@@ -57,14 +57,29 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    # expire_on_commit=False: handlers serialise objects after committing them.
-    return sessionmaker(bind=engine, expire_on_commit=False)
+    """Sessions that see one tenant's rows (see ``shared.db.tenancy``).
+
+    expire_on_commit=False: handlers serialise objects after committing them.
+    """
+    from shared.db.tenancy import install_tenant_scoping  # models import this module's peers
+
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    install_tenant_scoping(factory)
+    return factory
 
 
 @contextmanager
-def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A unit of work for tasks and scripts: commit on success, roll back on error, close."""
+def session_scope(factory: sessionmaker[Session], tenant: Any = None) -> Iterator[Session]:
+    """A unit of work for tasks and scripts: commit on success, roll back on error, close.
+
+    ``tenant`` (an id or ``ALL_TENANTS``) scopes the session; without it the session is
+    unscoped and refuses tenant-owned rows.
+    """
     session = factory()
+    if tenant is not None:
+        from shared.db.tenancy import scope_session
+
+        scope_session(session, tenant)
     try:
         yield session
         session.commit()

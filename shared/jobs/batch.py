@@ -31,6 +31,7 @@ from shared.db.models import (
     JobStatus,
     VideoScript,
 )
+from shared.db.tenancy import ALL_TENANTS
 from shared.db.types import utcnow
 from shared.jobs import store
 from shared.jobs.batch_progress import finish_batch_if_done
@@ -39,6 +40,7 @@ from shared.jobs.publishing import publish_after_commit
 from shared.jobs.runtime import Runtime
 from shared.jobs.store import Claim, JobFailedError
 from shared.repositories.common import get_or_raise
+from shared.repositories.tenants import list_tenant_ids
 
 log = logging.getLogger(__name__)
 
@@ -78,10 +80,22 @@ def start_batch(session: Session, *, trigger: str, batch_key: str) -> Job | None
     return job
 
 
-def start_nightly_batch(runtime: Runtime, now: datetime | None = None) -> uuid.UUID | None:
-    with runtime.session() as session:
-        job = start_batch(session, trigger="nightly", batch_key=nightly_key(now or utcnow()))
-        return job.id if job else None
+def start_nightly_batch(runtime: Runtime, now: datetime | None = None) -> list[uuid.UUID]:
+    """One nightly batch per tenant: each tenant's new sites become that tenant's jobs.
+
+    Listing the tenants is deployment-wide (ALL_TENANTS); each batch is then started in a
+    session of its own tenant, so its rows and jobs belong to it.
+    """
+    key = nightly_key(now or utcnow())
+    with runtime.session(ALL_TENANTS) as session:
+        tenant_ids = list_tenant_ids(session)
+    started: list[uuid.UUID] = []
+    for tenant_id in tenant_ids:
+        with runtime.session(tenant_id) as session:
+            job = start_batch(session, trigger="nightly", batch_key=key)
+            if job is not None:
+                started.append(job.id)
+    return started
 
 
 def submit_manual_batch(session: Session) -> Job:

@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from shared.config import Settings
 from shared.db.availability import is_database_unavailable
 from shared.db.models import Job
+from shared.db.tenancy import ALL_TENANTS, tenant_context
 from shared.jobs import store
 from shared.jobs.call_ledger import UnrecordedCalls, write_unrecorded
 from shared.jobs.handlers import HANDLERS
@@ -42,22 +43,30 @@ def run_job(
     claim: Claim | None = None
     carried = list(unrecorded_calls or [])
     try:
-        if carried:
-            write_unrecorded(runtime, job_uuid, carried)
-            carried = []
-        with runtime.session() as session:
-            claim = store.claim_job(session, job_uuid,
-                                    lease_seconds=runtime.settings.job_lease_seconds,
-                                    supersedes_attempt=supersedes_attempt)
-        if claim is None:
-            log.info("job not claimable (finished or held by a live worker)",
-                     extra={"job_id": str(job_uuid)})
+        # A worker learns whose job it runs from the job row itself: one system read,
+        # then every session of this delivery belongs to that tenant.
+        with runtime.session(ALL_TENANTS) as session:
+            tenant_id = store.tenant_of_job(session, job_uuid)
+        if tenant_id is None:
+            log.info("job not found; nothing to run", extra={"job_id": str(job_uuid)})
             return
-        with runtime.session() as session:
-            job = store.get_job(session, job_uuid)
-            assert job is not None  # we just claimed it
-            session.expunge(job)
-        _execute(runtime, claim, job)
+        with tenant_context(tenant_id):
+            if carried:
+                write_unrecorded(runtime, job_uuid, carried)
+                carried = []
+            with runtime.session() as session:
+                claim = store.claim_job(session, job_uuid,
+                                        lease_seconds=runtime.settings.job_lease_seconds,
+                                        supersedes_attempt=supersedes_attempt)
+            if claim is None:
+                log.info("job not claimable (finished or held by a live worker)",
+                         extra={"job_id": str(job_uuid)})
+                return
+            with runtime.session() as session:
+                job = store.get_job(session, job_uuid)
+                assert job is not None  # we just claimed it
+                session.expunge(job)
+            _execute(runtime, claim, job)
     except SQLAlchemyError as error:
         if not is_database_unavailable(error):
             raise

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from shared.config import Settings
 from shared.db.session import make_engine, make_session_factory, session_scope
+from shared.db.tenancy import TenantScope, current_tenant
 from shared.jobs.publishing import JobPublisher, install_publisher
 from shared.script.engine import ScriptEngine
 
@@ -28,9 +29,15 @@ class Runtime:
     publisher: JobPublisher
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """One session per unit of work: commit on success, roll back on error, close."""
-        with session_scope(self.session_factory) as session:
+    def session(self, tenant: TenantScope | None = None) -> Iterator[Session]:
+        """One session per unit of work: commit on success, roll back on error, close.
+
+        It belongs to ``tenant`` if given, else to the :func:`tenant_context` around the
+        call (the job's tenant, set by the runner); with neither it is unscoped and raises
+        on its first tenant-owned statement.
+        """
+        scope = tenant if tenant is not None else current_tenant()
+        with session_scope(self.session_factory, scope) as session:
             yield session
 
     @property

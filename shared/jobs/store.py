@@ -84,6 +84,13 @@ def get_job(session: Session, job_id: uuid.UUID) -> Job | None:
     return session.get(Job, job_id)
 
 
+def tenant_of_job(system_session: Session, job_id: uuid.UUID) -> int | None:
+    """The tenant a job belongs to (None: no such job); needs an ALL_TENANTS session,
+    since a worker only learns whose job it runs from the job row itself."""
+    tenant_id: int | None = system_session.scalar(select(Job.tenant_id).where(Job.id == job_id))
+    return tenant_id
+
+
 def list_jobs(
     session: Session,
     *,

@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 
 from shared.db.models import JobStatus
+from shared.db.tenancy import ALL_TENANTS
 from shared.db.types import utcnow
 from shared.jobs import store
 from shared.jobs.idempotency import purge_expired_keys
@@ -33,7 +34,8 @@ class SweepReport:
 def sweep_stuck_jobs(runtime: Runtime) -> SweepReport:
     settings = runtime.settings
     republished = abandoned = 0
-    with runtime.session() as session:
+    # Deployment-wide by design: stuck jobs of every tenant are re-published.
+    with runtime.session(ALL_TENANTS) as session:
         for job in store.stuck_jobs(
             session,
             now=utcnow(),

@@ -28,6 +28,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from shared.config import Settings
 from tests.support.fake_openai import FakeOpenAI
+from tests.support.keys import issue_key
 from tests.support.services import require_redis
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,6 +67,8 @@ class Stack:
     env: dict[str, str]
     settings: Settings
     base_url: str = ""
+    # An API key sent on every call (a tenant "default" key with every scope by default).
+    token: str = ""
     workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
     logs: list[Path] = field(default_factory=list)
     _log_files: list[IO[bytes]] = field(default_factory=list)
@@ -75,7 +78,9 @@ class Stack:
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(
             self.base_url + path, data=data, method=method,
-            headers={"Content-Type": "application/json", **(headers or {})},
+            headers={"Content-Type": "application/json",
+                     **({"Authorization": f"Bearer {self.token}"} if self.token else {}),
+                     **(headers or {})},
         )
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
@@ -187,7 +192,8 @@ def make_stack(
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)
         stack = Stack(env=env, settings=settings,
-                      base_url=f"http://127.0.0.1:{server.server_port}")
+                      base_url=f"http://127.0.0.1:{server.server_port}",
+                      token=issue_key(app.extensions["scriptforge"].session_factory))
         stacks.append(stack)
         return stack
 

@@ -21,8 +21,9 @@ from shared.jobs.regeneration import submit_regeneration
 from shared.jobs.runner import run_job
 from shared.jobs.runtime import Runtime
 from shared.repositories.leads import create_demo_site, create_lead
+from tests.support.keys import issue_key
 from tests.support.runtime import RecordingPublisher, recording_runtime
-from tests.web.helpers import SAMPLE
+from tests.web.helpers import SAMPLE, keyed_client
 
 CONCURRENCY = 20
 
@@ -118,11 +119,12 @@ def test_after_twenty_concurrent_decisions_the_script_matches_the_newest_trail_e
         script_id = _first_script(rt)
     finally:
         rt.db_engine.dispose()
+    token = issue_key(web_app.extensions["scriptforge"].session_factory)
     decisions = ["approved", "rejected", "needs_revision"]
     start = threading.Barrier(CONCURRENCY)
 
     def decide(n: int) -> int:
-        with web_app.test_client() as client:
+        with keyed_client(web_app, token=token) as client:
             start.wait(timeout=30)
             return client.put(f"/api/v1/video-scripts/{script_id}/approve", json={
                 "is_approved": decisions[n % 3], "approved_by": f"r{n}",
@@ -132,7 +134,7 @@ def test_after_twenty_concurrent_decisions_the_script_matches_the_newest_trail_e
     with ThreadPoolExecutor(max_workers=CONCURRENCY) as pool:
         assert list(pool.map(decide, range(CONCURRENCY))) == [200] * CONCURRENCY
 
-    client = web_app.test_client()
+    client = keyed_client(web_app, token=token)
     script = client.get(f"/api/v1/video-scripts/{script_id}").json
     trail = client.get(f"/api/v1/video-scripts/{script_id}/approvals").json
     assert len(trail) == CONCURRENCY

@@ -6,7 +6,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from shared.config import Settings
-from tests.web.helpers import create_lead_and_site, wait_for_job
+from tests.support.keys import issue_key
+from tests.web.helpers import create_lead_and_site, keyed_client, wait_for_job
 
 
 def test_fifty_parallel_reads_count_fifty(
@@ -17,13 +18,14 @@ def test_fifty_parallel_reads_count_fifty(
     # Postgres with the in-process worker: the database is what is under test here.
     app = create_app(make_settings(database_url=postgres_url))
     try:
-        client = app.test_client()
+        token = issue_key(app.extensions["scriptforge"].session_factory)
+        client = keyed_client(app, token=token)
         _, site_id = create_lead_and_site(client)
         job = client.post("/api/v1/video-scripts/generate", json={"demo_site_id": site_id}).json
         script_id = wait_for_job(client, job["id"])["result"]["script_id"]
 
         def read(_: int) -> int:
-            with app.test_client() as own:
+            with keyed_client(app, token=token) as own:
                 return own.get(f"/api/v1/video-scripts/{script_id}").status_code
 
         with ThreadPoolExecutor(max_workers=25) as pool:

@@ -11,6 +11,7 @@ up when it stopped them. ``PYTHONPATH`` points at the clone in place of README's
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -104,6 +105,15 @@ def test_procfile_processes_start_from_a_fresh_clone_and_run_a_job(
     release = subprocess.run([*honcho, "start", "release"], cwd=clone, env=env,
                              capture_output=True, text=True, timeout=120, check=False)
     assert release.returncode == 0, release.stdout + release.stderr
+    # README's key flow: the `scriptforge` console script is `shared.cli:main`; run from the
+    # clone (PYTHONPATH, as above) it talks to the database the processes use.
+    created = subprocess.run(
+        [sys.executable, "-c", "from shared.cli import main; raise SystemExit(main())",
+         "keys", "create", "--tenant", "acme", "--scopes", "read,write", "--name", "clone"],
+        cwd=clone, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert created.returncode == 0, created.stdout + created.stderr
+    key = json.loads(created.stdout)
+    assert key["tenant"] == "acme"
 
     log = tmp_path / "honcho.log"
     with log.open("wb") as out:
@@ -117,7 +127,8 @@ def test_procfile_processes_start_from_a_fresh_clone_and_run_a_job(
         _wait_for(log, r"^.*beat\.1 .*Sending due task sweep-stuck-jobs", group)
 
         stack = Stack(env=env, settings=None,  # type: ignore[arg-type]  # HTTP helpers only
-                      base_url=f"http://127.0.0.1:{port}")
+                      base_url=f"http://127.0.0.1:{port}", token=key["key"])
+        assert stack.call("GET", "/api/v1/leads", headers={"Authorization": ""})[0] == 401
         status, lead, _ = stack.call("POST", "/api/v1/leads", SAMPLE["lead"])
         assert status == 201, lead
         status, site, _ = stack.call("POST", "/api/v1/demo-sites",

@@ -4,16 +4,30 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from shared.db.models import Base
+from tests.support.keys import ALL_SCOPES, issue_key
 
 SAMPLE = json.loads((Path(__file__).resolve().parents[2] / "samples" / "harbor-coffee.json")
                     .read_text())
+
+
+def keyed_client(
+    app: Flask, tenant: str = "default", scopes: Sequence[str] = ALL_SCOPES,
+    token: str | None = None,
+) -> FlaskClient:
+    """A test client sending a key of ``tenant`` (a new one, unless ``token`` is given)."""
+    key = token or issue_key(app.extensions["scriptforge"].session_factory, tenant, scopes)
+    test_client = app.test_client()
+    test_client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {key}"
+    return test_client
 
 
 def create_lead_and_site(client: FlaskClient, **lead_overrides: Any) -> tuple[int, int]:

@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 
 from shared.config import Settings
 from shared.db.models import Job
-from tests.web.helpers import create_lead_and_site
+from tests.web.helpers import create_lead_and_site, keyed_client
 
 
 class SilentBroker:
@@ -101,7 +101,7 @@ def _wait_until(condition: Callable[[], Any], what: str, timeout: float = 30) ->
 def test_generate_answers_while_the_publish_is_stuck_and_the_sweeper_gets_the_job(
     app_with_broker: Flask, broker: SilentBroker
 ) -> None:
-    client: FlaskClient = app_with_broker.test_client()
+    client: FlaskClient = keyed_client(app_with_broker)
     _, site_id = create_lead_and_site(client)
 
     response = client.post("/api/v1/video-scripts/generate", json={"demo_site_id": site_id})
@@ -122,7 +122,7 @@ def test_generate_answers_while_the_publish_is_stuck_and_the_sweeper_gets_the_jo
 def test_while_the_broker_is_known_down_publishes_are_not_attempted(
     app_with_broker: Flask, broker: SilentBroker
 ) -> None:
-    client = app_with_broker.test_client()
+    client = keyed_client(app_with_broker)
     _, site_id = create_lead_and_site(client)
     first = client.post("/api/v1/video-scripts/generate", json={"demo_site_id": site_id})
     broker.release()

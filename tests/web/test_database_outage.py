@@ -17,7 +17,7 @@ from shared.config import Settings
 from shared.db.migrate import upgrade_to_head
 from tests.support.private_services import PrivatePostgres
 from tests.support.runtime import RecordingPublisher
-from tests.web.helpers import SAMPLE, create_lead_and_site
+from tests.web.helpers import SAMPLE, create_lead_and_site, keyed_client
 
 
 def _production_app(make_settings: Callable[..., Settings], database_url: str) -> Flask:
@@ -53,7 +53,7 @@ def test_requests_are_503_while_postgres_is_down_and_recover_after(
 ) -> None:
     upgrade_to_head(private_postgres.url)
     app = _production_app(make_settings, private_postgres.url)
-    client = app.test_client()
+    client = keyed_client(app)
     _, site_id = create_lead_and_site(client)  # the pool now holds live connections
 
     private_postgres.stop()
@@ -83,7 +83,8 @@ def test_a_database_that_refuses_connections_is_a_503(
         app = _production_app(
             make_settings, f"postgresql+psycopg://postgres@127.0.0.1:{port}/scriptforge"
         )
-        client = app.test_client()
+        # A well-formed key: checking it needs the database, which is what is down.
+        client = keyed_client(app, token="sf_" + "k" * 43)
         for response in _requests_during_outage(client, site_id=1):
             _assert_database_unavailable(response)
         app.extensions["scriptforge"].db_engine.dispose()

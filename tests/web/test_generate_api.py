@@ -7,7 +7,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import update
 
 from shared.db.models import IdempotencyKey
-from tests.web.helpers import create_lead_and_site, row_counts, wait_for_job
+from tests.web.helpers import create_lead_and_site, keyed_client, row_counts, wait_for_job
 
 
 def _generation_jobs(client: FlaskClient) -> int:
@@ -144,14 +144,15 @@ def test_idempotency_key_in_flight_is_409(client: FlaskClient) -> None:
     assert first.status_code == 202
 
 
-def test_concurrent_retries_with_one_key_make_one_job(client: FlaskClient) -> None:
+def test_concurrent_retries_with_one_key_make_one_job(client: FlaskClient, api_key: str
+                                                      ) -> None:
     _, site_id = create_lead_and_site(client)
     app = client.application
     statuses: list[int] = []
     job_ids: set[str] = set()
 
     def post() -> None:
-        with app.test_client() as own:
+        with keyed_client(app, token=api_key) as own:
             response = own.post("/api/v1/video-scripts/generate", json={"demo_site_id": site_id},
                                 headers={"Idempotency-Key": "burst"})
             statuses.append(response.status_code)

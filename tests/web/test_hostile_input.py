@@ -15,7 +15,7 @@ from openapi_spec_validator import validate as validate_openapi
 
 from shared.config import Settings
 from tests.support.runtime import RecordingPublisher
-from tests.web.helpers import SAMPLE, create_lead_and_site, row_counts
+from tests.web.helpers import SAMPLE, create_lead_and_site, keyed_client, row_counts
 
 TOO_BIG = 2**63  # one past the id columns' range (BIGINT / SQLite INTEGER)
 
@@ -37,7 +37,7 @@ def hostile_app(
 
 @pytest.fixture
 def api(hostile_app: Flask) -> FlaskClient:
-    return hostile_app.test_client()
+    return keyed_client(hostile_app)
 
 
 def _refused(response: Any, status: int, *names: str) -> None:

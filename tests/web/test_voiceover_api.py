@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from shared.config import Settings
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.services import require_binary
-from tests.web.helpers import create_lead_and_site, wait_for_job
+from tests.web.helpers import create_lead_and_site, keyed_client, wait_for_job
 
 
 @pytest.fixture
@@ -27,7 +27,7 @@ def make_client(make_settings: Callable[..., Settings]) -> Iterator[Callable[...
     def build(**overrides: Any) -> FlaskClient:
         app = create_app(make_settings(**overrides))
         apps.append(app)
-        return app.test_client()
+        return keyed_client(app)
 
     yield build
     for app in apps:

@@ -7,6 +7,7 @@ from flask.views import MethodView
 from shared.db.models import Batch, Job
 from shared.jobs.batch import get_batch, submit_manual_batch
 from web.accepted import accept_job
+from web.auth import requires_scope
 from web.db import get_session
 from web.parsing import Blueprint
 from web.schemas.batches import BatchSchema
@@ -18,6 +19,7 @@ blp = Blueprint("batches", __name__, url_prefix="/api/v1/batches",
 
 @blp.route("")
 class BatchCollection(MethodView):
+    @requires_scope("write")
     @blp.response(202, JobSchema,
                   headers={"Location": {"description": "The job to poll.",
                                         "schema": {"type": "string"}}})
@@ -28,6 +30,7 @@ class BatchCollection(MethodView):
 
 @blp.route("/<id:batch_id>")
 class BatchItem(MethodView):
+    @requires_scope("read")
     @blp.response(200, BatchSchema)
     def get(self, batch_id: int) -> Batch:
         """A batch's status and counts: found, enqueued, succeeded, failed."""

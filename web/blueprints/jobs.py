@@ -10,6 +10,7 @@ from flask.views import MethodView
 from shared.db.models import Job
 from shared.errors import NotFoundError
 from shared.jobs import store
+from web.auth import requires_scope
 from web.db import get_session
 from web.pagination import total_count_header
 from web.parsing import Blueprint
@@ -20,6 +21,7 @@ blp = Blueprint("jobs", __name__, url_prefix="/api/v1/jobs", description="Asynch
 
 @blp.route("")
 class JobCollection(MethodView):
+    @requires_scope("read")
     @blp.arguments(JobListQuerySchema, location="query")
     @blp.response(200, JobSchema(many=True), headers=total_count_header())
     def get(self, query: dict[str, Any]) -> tuple[list[Job], dict[str, str]]:
@@ -30,6 +32,7 @@ class JobCollection(MethodView):
 
 @blp.route("/<uuid:job_id>")
 class JobItem(MethodView):
+    @requires_scope("read")
     @blp.response(200, JobSchema)
     def get(self, job_id: uuid.UUID) -> Job:
         """Poll a job."""

@@ -8,6 +8,7 @@ from flask.views import MethodView
 
 from shared.db.models import DemoSite, Lead
 from shared.repositories import leads as repo
+from web.auth import requires_scope
 from web.db import get_session
 from web.pagination import total_count_header
 from web.parsing import Blueprint
@@ -29,6 +30,7 @@ demo_sites_blp = Blueprint(
 
 @leads_blp.route("")
 class LeadCollection(MethodView):
+    @requires_scope("read")
     @leads_blp.arguments(LeadListQuerySchema, location="query")
     @leads_blp.response(200, LeadSchema(many=True), headers=total_count_header())
     def get(self, query: dict[str, Any]) -> tuple[list[Lead], dict[str, str]]:
@@ -36,6 +38,7 @@ class LeadCollection(MethodView):
         rows, total = repo.list_leads(get_session(), limit=query["limit"], offset=query["offset"])
         return rows, {"X-Total-Count": str(total)}
 
+    @requires_scope("write")
     @leads_blp.arguments(LeadCreateSchema)
     @leads_blp.response(201, LeadSchema)
     def post(self, body: dict[str, Any]) -> Lead:
@@ -48,6 +51,7 @@ class LeadCollection(MethodView):
 
 @leads_blp.route("/<id:lead_id>")
 class LeadItem(MethodView):
+    @requires_scope("read")
     @leads_blp.response(200, LeadSchema)
     def get(self, lead_id: int) -> Lead:
         """Read a lead."""
@@ -56,6 +60,7 @@ class LeadItem(MethodView):
 
 @demo_sites_blp.route("")
 class DemoSiteCollection(MethodView):
+    @requires_scope("read")
     @demo_sites_blp.arguments(DemoSiteListQuerySchema, location="query")
     @demo_sites_blp.response(200, DemoSiteSchema(many=True), headers=total_count_header())
     def get(self, query: dict[str, Any]) -> tuple[list[DemoSite], dict[str, str]]:
@@ -63,6 +68,7 @@ class DemoSiteCollection(MethodView):
         rows, total = repo.list_demo_sites(get_session(), **query)
         return rows, {"X-Total-Count": str(total)}
 
+    @requires_scope("write")
     @demo_sites_blp.arguments(DemoSiteCreateSchema)
     @demo_sites_blp.response(201, DemoSiteSchema)
     def post(self, body: dict[str, Any]) -> DemoSite:
@@ -75,6 +81,7 @@ class DemoSiteCollection(MethodView):
 
 @demo_sites_blp.route("/<id:demo_site_id>")
 class DemoSiteItem(MethodView):
+    @requires_scope("read")
     @demo_sites_blp.response(200, DemoSiteSchema)
     def get(self, demo_site_id: int) -> DemoSite:
         """Read a demo site."""

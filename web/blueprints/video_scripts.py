@@ -15,6 +15,7 @@ from shared.repositories.leads import get_demo_site
 from shared.repositories.voiceovers import latest_voiceover
 from shared.tts.storage import AudioStorage
 from web.accepted import accept_job
+from web.auth import requires_scope
 from web.db import get_session, state
 from web.pagination import total_count_header
 from web.parsing import Blueprint
@@ -43,6 +44,7 @@ class Generate(MethodView):
         "demo_site_id": 1, "style": "sales", "max_duration_seconds": 90,
         "custom_instructions": "Stress the subscription numbers.",
     })
+    @requires_scope("write")
     @blp.response(202, JobSchema, headers=_ACCEPTED_HEADERS)
     @blp.alt_response(404, description="Unknown demo site.")
     @blp.alt_response(409, description="Same Idempotency-Key still in flight.")
@@ -55,6 +57,7 @@ class Generate(MethodView):
 
 @blp.route("")
 class ScriptCollection(MethodView):
+    @requires_scope("read")
     @blp.arguments(ScriptListQuerySchema, location="query")
     @blp.response(200, VideoScriptSchema(many=True), headers=total_count_header())
     def get(self, query: dict[str, Any]) -> tuple[list[VideoScript], dict[str, str]]:
@@ -65,6 +68,7 @@ class ScriptCollection(MethodView):
 
 @blp.route("/demo/<id:demo_id>")
 class ScriptsOfDemoSite(MethodView):
+    @requires_scope("read")
     @blp.arguments(IncludeDeletedQuerySchema, location="query")
     @blp.response(200, VideoScriptSchema(many=True))
     def get(self, query: dict[str, Any], demo_id: int) -> list[VideoScript]:
@@ -78,6 +82,7 @@ class ScriptsOfDemoSite(MethodView):
 
 @blp.route("/<id:script_id>")
 class ScriptItem(MethodView):
+    @requires_scope("read")
     @blp.arguments(IncludeDeletedQuerySchema, location="query")
     @blp.response(200, VideoScriptSchema)
     def get(self, query: dict[str, Any], script_id: int) -> VideoScript:
@@ -87,6 +92,7 @@ class ScriptItem(MethodView):
         session.commit()
         return script
 
+    @requires_scope("review")
     @blp.arguments(DeleteQuerySchema, location="query")
     @blp.response(204)
     def delete(self, query: dict[str, Any], script_id: int) -> None:
@@ -101,6 +107,7 @@ class ScriptItem(MethodView):
 
 @blp.route("/<id:script_id>/versions")
 class ScriptVersions(MethodView):
+    @requires_scope("read")
     @blp.arguments(IncludeDeletedQuerySchema, location="query")
     @blp.response(200, VideoScriptSchema(many=True))
     def get(self, query: dict[str, Any], script_id: int) -> list[VideoScript]:
@@ -113,6 +120,7 @@ class ScriptVersions(MethodView):
 
 @blp.route("/<id:script_id>/section/<signed_index:section_index>")
 class SectionRegeneration(MethodView):
+    @requires_scope("write")
     @blp.arguments(RegenerateRequestSchema)
     @blp.response(202, JobSchema, headers=_ACCEPTED_HEADERS)
     @blp.alt_response(404, description="Unknown or soft-deleted script.")
@@ -128,6 +136,7 @@ class SectionRegeneration(MethodView):
 
 @blp.route("/<id:script_id>/approve")
 class ScriptApprovalDecision(MethodView):
+    @requires_scope("review")
     @blp.arguments(ApprovalRequestSchema)
     @blp.response(200, VideoScriptSchema)
     def put(self, body: dict[str, Any], script_id: int) -> VideoScript:
@@ -144,6 +153,7 @@ class ScriptApprovalDecision(MethodView):
 
 @blp.route("/<id:script_id>/approvals")
 class ScriptApprovalTrail(MethodView):
+    @requires_scope("read")
     @blp.response(200, ApprovalSchema(many=True))
     def get(self, script_id: int) -> list[ScriptApproval]:
         """The script's approval audit trail, oldest decision first."""
@@ -152,12 +162,14 @@ class ScriptApprovalTrail(MethodView):
 
 @blp.route("/<id:script_id>/voiceover")
 class ScriptVoiceover(MethodView):
+    @requires_scope("read")
     @blp.response(200, VoiceoverManifestSchema)
     @blp.alt_response(404, description="Unknown script, or never voiced.")
     def get(self, script_id: int) -> Voiceover:
         """The latest voiceover's manifest: audio URLs, planned vs measured seconds."""
         return latest_voiceover(get_session(), script_id)
 
+    @requires_scope("write")
     @blp.response(202, JobSchema, headers=_ACCEPTED_HEADERS)
     def post(self, script_id: int) -> tuple[Job, int, dict[str, str]]:
         """(Re)voice a script; poll the returned job."""

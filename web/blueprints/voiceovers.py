@@ -7,6 +7,7 @@ from flask.views import MethodView
 
 from shared.repositories.voiceovers import audio_file
 from shared.tts.storage import AudioStorage
+from web.auth import requires_scope
 from web.db import get_session, state
 from web.parsing import Blueprint
 
@@ -23,6 +24,7 @@ def _send(voiceover_id: int, section: int | None) -> Response:
 
 @blp.route("/<id:voiceover_id>/audio")
 class FullTrack(MethodView):
+    @requires_scope("read")
     @blp.response(200, description="The full track, short pauses between sections.",
                   content_type="audio/wav")
     def get(self, voiceover_id: int) -> Response:
@@ -32,6 +34,7 @@ class FullTrack(MethodView):
 
 @blp.route("/<id:voiceover_id>/audio/<index:section_index>")
 class SectionTrack(MethodView):
+    @requires_scope("read")
     @blp.response(200, description="One section's WAV.", content_type="audio/wav")
     def get(self, voiceover_id: int, section_index: int) -> Response:
         """One section's WAV (0-based index)."""

@@ -8,13 +8,16 @@ import pytest
 from sqlalchemy import delete, select
 
 from shared.db.models import Batch, BatchStatus, DemoSite, Job, JobKind, JobStatus
+from shared.db.tenancy import ALL_TENANTS, tenant_context
 from shared.db.types import utcnow
 from shared.jobs.batch import start_nightly_batch
 from shared.jobs.generation import submit_generation
 from shared.jobs.runner import run_job
 from shared.jobs.runtime import Runtime
 from shared.repositories.leads import create_demo_site, create_lead
+from shared.repositories.tenants import create_tenant
 from tests.shared.jobs.conftest import MakeRuntime
+from tests.support.keys import DEFAULT_TENANT_ID
 from tests.support.runtime import RecordingPublisher
 
 PLAN = {"overall_strategy": "Faster pages", "improvements": [{"title": "Compress images"}]}
@@ -52,9 +55,8 @@ def test_nightly_batch_scripts_new_leads_once(runtime: tuple[Runtime, RecordingP
     publisher.published.clear()
 
     tonight = utcnow()
-    first = start_nightly_batch(rt, tonight)
-    assert first is not None
-    assert start_nightly_batch(rt, tonight + timedelta(minutes=5)) is None  # same night
+    [first] = start_nightly_batch(rt, tonight)  # one tenant ("default"), one batch
+    assert start_nightly_batch(rt, tonight + timedelta(minutes=5)) == []  # same night
     run_job(rt, first)
     run_job(rt, first)  # a redelivery is a no-op
 
@@ -73,8 +75,7 @@ def test_nightly_batch_scripts_new_leads_once(runtime: tuple[Runtime, RecordingP
     # The next night only sites created since the last successful batch are candidates.
     latecomer = _site(rt, "zeta")
     publisher.published.clear()
-    second = start_nightly_batch(rt, tonight + timedelta(days=1))
-    assert second is not None
+    [second] = start_nightly_batch(rt, tonight + timedelta(days=1))
     run_job(rt, second)
     with rt.session() as session:
         enqueued = [session.get_one(Job, job_id).demo_site_id
@@ -87,8 +88,7 @@ def test_failed_jobs_are_counted_and_the_batch_still_finishes(
 ) -> None:
     rt, publisher = runtime
     keep, drop = _site(rt, "keep"), _site(rt, "drop")
-    batch_job = start_nightly_batch(rt)
-    assert batch_job is not None
+    [batch_job] = start_nightly_batch(rt)
     run_job(rt, batch_job)
     with rt.session() as session:
         session.execute(delete(DemoSite).where(DemoSite.id == drop))
@@ -104,8 +104,28 @@ def test_failed_jobs_are_counted_and_the_batch_still_finishes(
 
 def test_empty_batch_finishes_at_once(runtime: tuple[Runtime, RecordingPublisher]) -> None:
     rt, _ = runtime
-    batch_job = start_nightly_batch(rt)
-    assert batch_job is not None
+    [batch_job] = start_nightly_batch(rt)
     run_job(rt, batch_job)
     batch = _batch(rt)
     assert (batch.found, batch.status) == (0, BatchStatus.SUCCEEDED)
+
+
+def test_the_nightly_batch_runs_per_tenant_and_jobs_belong_to_the_sites_tenant(
+    runtime: tuple[Runtime, RecordingPublisher],
+) -> None:
+    rt, publisher = runtime
+    default_site = _site(rt, "ours")
+    with rt.session(ALL_TENANTS) as session:
+        other = create_tenant(session, "night-owl").id
+    with tenant_context(other):
+        other_site = _site(rt, "theirs")
+    batch_jobs = start_nightly_batch(rt)
+    assert len(batch_jobs) == 2
+    for job_id in batch_jobs:
+        run_job(rt, job_id)
+    with rt.session(ALL_TENANTS) as session:
+        owners = {session.get_one(Job, job_id).demo_site_id: session.get_one(Job, job_id).tenant_id
+                  for job_id in publisher.of_kind(JobKind.GENERATE_SCRIPT)}
+        batches = {batch.tenant_id: batch.found for batch in session.scalars(select(Batch))}
+    assert owners == {default_site: DEFAULT_TENANT_ID, other_site: other}
+    assert batches == {DEFAULT_TENANT_ID: 1, other: 1}
