@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -12,7 +10,6 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from shared.config import Settings, load_settings
 from shared.db.migrate import upgrade_to_head
@@ -20,7 +17,7 @@ from shared.db.tenancy import tenant_context
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.keys import DEFAULT_TENANT_ID, issue_key
 from tests.support.private_services import PrivatePostgres, PrivateRedis
-from tests.support.services import require_postgres
+from tests.support.services import scratch_database
 
 # Variables that would make a test depend on the machine it runs on.
 _ENV_VARS = [
@@ -100,19 +97,9 @@ def anonymous_client(app: Flask) -> FlaskClient:
 @pytest.fixture(scope="session")
 def postgres_database() -> Iterator[str]:
     """A fresh Postgres database for this test session, migrated to head, dropped after."""
-    admin_url = require_postgres()
-    name = f"scriptforge_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    try:
+    with scratch_database("test") as url:
         upgrade_to_head(url)
         yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture

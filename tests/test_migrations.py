@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import pytest
@@ -14,11 +12,10 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Integer, create_engine, text
-from sqlalchemy.engine import make_url
 
 from shared.db.migrate import alembic_config, upgrade_to_head
 from shared.db.models import Base
-from tests.support.services import require_postgres
+from tests.support.services import scratch_database
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -97,14 +94,8 @@ upgrade_to_head(sys.argv[1])
 def test_release_processes_started_together_on_postgres_all_succeed(tmp_path: Path) -> None:
     """Two deploys (or a compose `migrate` and a hand-run release) migrating one empty
     database at once: an advisory lock serialises them, the second finds head and stops."""
-    admin_url = require_postgres()
-    name = f"scriptforge_migrate_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     go = tmp_path / "go"
-    try:
+    with scratch_database("migrate") as url:
         processes = [
             subprocess.Popen([sys.executable, "-c", _MIGRATE_ON_SIGNAL, url, str(go),
                               str(tmp_path / f"ready-{n}")],
@@ -119,10 +110,6 @@ def test_release_processes_started_together_on_postgres_all_succeed(tmp_path: Pa
         outputs = [process.communicate(timeout=120)[0].decode() for process in processes]
         assert [process.returncode for process in processes] == [0] * 4, outputs
         assert _drift(url) == []
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 TENANTS_REVISION = "c3e1a7b2d9f4"

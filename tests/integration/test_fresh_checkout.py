@@ -18,18 +18,15 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from tests.integration.conftest import ROOT, Stack
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.private_services import free_port
-from tests.support.services import missing, require_binary, require_postgres
+from tests.support.services import missing, require_binary, scratch_database
 from tests.web.helpers import SAMPLE
 
 pytestmark = pytest.mark.integration
@@ -56,17 +53,8 @@ def clone(tmp_path: Path) -> Path:
 @pytest.fixture
 def own_database() -> Iterator[str]:
     """An empty Postgres database of this test's own (``release`` migrates it), dropped after."""
-    admin_url = require_postgres()
-    name = f"scriptforge_clone_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database("clone") as url:
+        yield url
 
 
 def _wait_for(log: Path, pattern: str, process: subprocess.Popen[bytes],

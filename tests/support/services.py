@@ -10,9 +10,14 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 POSTGRES_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -66,3 +71,20 @@ def require_redis() -> str:
     if not port_open(host, port):
         missing(f"Redis is not reachable on {host}:{port} (TEST_REDIS_URL)")
     return REDIS_URL
+
+
+@contextmanager
+def scratch_database(purpose: str) -> Iterator[str]:
+    """An empty Postgres database of the caller's own on ``TEST_POSTGRES_URL``'s server,
+    named after ``purpose`` and this process, dropped (connections and all) afterwards."""
+    admin_url = require_postgres()
+    name = f"scriptforge_{purpose}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

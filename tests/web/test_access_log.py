@@ -7,12 +7,12 @@ import io
 import json
 import logging
 from collections.abc import Callable, Iterator
-from types import SimpleNamespace
 
 import pytest
-from flask import Flask, g
+from flask import Flask
 
 from shared.config import Settings
+from tests.support.keys import issue_key
 from tests.web.helpers import SAMPLE
 
 TOKEN = "sf_" + "SecretAccessLogTok3n" * 2
@@ -49,16 +49,17 @@ def test_the_access_log_names_the_route_never_the_secrets(
     logged_app: tuple[Flask, io.StringIO],
 ) -> None:
     app, log = logged_app
+    token = issue_key(app.extensions["scriptforge"].session_factory)
     client = app.test_client()
     log.seek(0)
     log.truncate(0)
     lead = {**SAMPLE["lead"], "contact_email": EMAIL, "company_name": BODY_MARKER}
-    client.post("/api/v1/leads", json=lead, headers={"Authorization": f"Bearer {TOKEN}"})
-    client.get(f"/api/v1/leads?email={QUERY_EMAIL}",
-               headers={"Authorization": f"Bearer {TOKEN}"})
-    client.get(f"/no/such/{QUERY_EMAIL}?email={QUERY_EMAIL}")
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert client.post("/api/v1/leads", json=lead, headers=bearer).status_code == 201
+    client.get(f"/api/v1/leads?email={QUERY_EMAIL}", headers=bearer)
+    client.get(f"/no/such/{QUERY_EMAIL}?email={QUERY_EMAIL}", headers=bearer)
     err = log.getvalue()
-    for secret in (TOKEN, EMAIL, QUERY_EMAIL, BODY_MARKER, "Bearer", "harbor.example"):
+    for secret in (token, EMAIL, QUERY_EMAIL, BODY_MARKER, "Bearer", "harbor.example"):
         assert secret not in err, secret
     lines = _access_lines(err)
     assert [(line["method"], line["route"]) for line in lines] == [
@@ -88,18 +89,21 @@ def test_the_access_log_carries_the_tenant_and_key_prefix(
     logged_app: tuple[Flask, io.StringIO],
 ) -> None:
     app, log = logged_app
-    # The tenants helper's hook sets g.principal (TENANT_INTERFACE); stand in for it here.
-    @app.before_request
-    def _authenticated() -> None:
-        g.principal = SimpleNamespace(tenant_id=7, tenant_slug="acme", key_id=3,
-                                      key_prefix="sf_AbC123", scopes=frozenset({"read"}))
-
+    token = issue_key(app.extensions["scriptforge"].session_factory, tenant="acme",
+                      scopes=["read"])
     client = app.test_client()
     log.seek(0)
     log.truncate(0)
-    client.get("/healthz", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert client.get("/api/v1/leads",
+                      headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    client.get("/api/v1/leads", headers={"Authorization": f"Bearer {TOKEN}"})  # unknown key
     err = log.getvalue()
-    line = _access_lines(err)[-1]
-    assert (line["route"], line["status"], line["tenant"], line["key"]) == (
-        "/healthz", 200, "acme", "sf_AbC123")
+    known, unknown = _access_lines(err)[-2:]
+    prefix = token[: len(known["key"])]
+    assert (known["route"], known["status"], known["tenant"]) == ("/api/v1/leads", 200, "acme")
+    assert known["key"] == prefix
+    assert len(prefix) < len(token)
+    assert unknown["status"] == 401
+    assert "tenant" not in unknown or unknown["tenant"] is None
+    assert token not in err
     assert TOKEN not in err

@@ -16,6 +16,7 @@ from sqlalchemy.exc import OperationalError
 
 from shared.config import Settings
 from shared.db.models import Job, JobStatus, LLMCall, VideoScript
+from shared.db.tenancy import ALL_TENANTS, tenant_context
 from shared.db.types import utcnow
 from shared.jobs.generation import submit_generation
 from shared.jobs.runner import run_job
@@ -120,8 +121,9 @@ def test_a_call_is_in_the_ledger_while_it_is_in_flight(
 
     def look_at_the_ledger(_request: Any) -> None:
         # Runs inside the local server while it holds the request: what the ledger says now
-        # is what a SIGKILL at this moment would leave behind.
-        with runtime.session() as session:
+        # is what a SIGKILL at this moment would leave behind. (The server's own thread has
+        # no tenant: it looks as the operator would, across tenants.)
+        with tenant_context(ALL_TENANTS), runtime.session() as session:
             seen_in_flight.extend(
                 (row.outcome, row.cost_source, row.prompt_tokens)
                 for row in session.scalars(select(LLMCall).where(LLMCall.job_id == job_id)))
