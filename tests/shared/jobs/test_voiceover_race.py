@@ -58,6 +58,26 @@ def _delete(rt: Runtime, script_id: int) -> None:
         hard_delete(session, script_id, storage=AudioStorage(rt.settings.storage_dir))
 
 
+def _run_deleting_once_on(
+    rt: Runtime, job_id: uuid.UUID, script_id: int, voiceover_event: str
+) -> list[int]:
+    """Run the job, hard-deleting the script the first time ``voiceover_event`` fires on a
+    Voiceover row; returns the ids deleted (one, if the event fired)."""
+    deleted: list[int] = []
+
+    def delete_once(*_args: Any) -> None:
+        if not deleted:
+            deleted.append(script_id)
+            _delete(rt, script_id)
+
+    event.listen(Voiceover, voiceover_event, delete_once)
+    try:
+        run_job(rt, job_id)
+    finally:
+        event.remove(Voiceover, voiceover_event, delete_once)
+    return deleted
+
+
 def _assert_ended_script_not_found(rt: Runtime, job_id: uuid.UUID, script_id: int) -> None:
     with rt.session() as session:
         job = session.get_one(Job, job_id)
@@ -76,18 +96,8 @@ def test_delete_lands_before_the_voiceover_row_is_written(
     rt, publisher = runtime
     script_id, job_id = _script_and_voiceover_job(rt, publisher)
 
-    deleted: list[int] = []
-
-    def delete_first(*_args: Any) -> None:
-        if not deleted:  # commits between the job's read of the script and its insert
-            deleted.append(script_id)
-            _delete(rt, script_id)
-
-    event.listen(Voiceover, "before_insert", delete_first)
-    try:
-        run_job(rt, job_id)
-    finally:
-        event.remove(Voiceover, "before_insert", delete_first)
+    # The delete commits between the job's read of the script and its voiceover insert.
+    deleted = _run_deleting_once_on(rt, job_id, script_id, "before_insert")
     assert deleted == [script_id]
 
     _assert_ended_script_not_found(rt, job_id, script_id)
@@ -140,19 +150,8 @@ def test_delete_lands_after_rendering_before_the_result_is_stored(
 ) -> None:
     rt, publisher = runtime
     script_id, job_id = _script_and_voiceover_job(rt, publisher)
-    deleted: list[int] = []
-
-    def delete_on_load(*_args: Any) -> None:
-        # The voiceover row is loaded only to store the finished render.
-        if not deleted:
-            deleted.append(script_id)
-            _delete(rt, script_id)
-
-    event.listen(Voiceover, "load", delete_on_load)
-    try:
-        run_job(rt, job_id)
-    finally:
-        event.remove(Voiceover, "load", delete_on_load)
+    # The voiceover row is loaded only to store the finished render.
+    deleted = _run_deleting_once_on(rt, job_id, script_id, "load")
     assert deleted == [script_id]
 
     _assert_ended_script_not_found(rt, job_id, script_id)
