@@ -159,8 +159,10 @@ def claim_job(
     ).scalar_one_or_none()
     if attempt is None:
         return None
-    # Every earlier attempt is over (or superseded): what it left in flight was interrupted.
-    mark_interrupted_calls(session, job_id=job_id, before_attempt=attempt)
+    if attempt > 1:
+        # Every earlier attempt is over (or superseded): what it left in flight was
+        # interrupted. A first attempt has no predecessor, so the hot path skips the update.
+        mark_interrupted_calls(session, job_id=job_id, before_attempt=attempt)
     return Claim(job_id=job_id, attempt=attempt)
 
 
