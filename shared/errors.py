@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 
 class DomainError(Exception):
     """Base class for errors that carry a message a person can act on."""
@@ -56,3 +58,22 @@ class MissingScopeError(DomainError):
     def __init__(self, scope: str) -> None:
         super().__init__(f"this API key lacks the '{scope}' scope this operation needs")
         self.scope = scope
+
+
+class SpendBudgetExhaustedError(DomainError):
+    """The tenant's monthly LLM budget is spent (§11): the call about to go out is refused.
+
+    Not a failure of the job: the engine catches it and finishes with the offline script,
+    ``fallback_used`` and the reason :attr:`REASON`, exactly as for any other fallback.
+    """
+
+    REASON = "budget_exhausted"
+
+    def __init__(self, budget_usd: Decimal, spent_usd: Decimal) -> None:
+        super().__init__(
+            f"the tenant's monthly LLM budget of {budget_usd} USD is spent "
+            f"({spent_usd} USD so far this UTC month); no more LLM calls until the month "
+            "ends or the budget is raised"
+        )
+        self.budget_usd = budget_usd
+        self.spent_usd = spent_usd
