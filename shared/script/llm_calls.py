@@ -26,7 +26,9 @@ T = TypeVar("T")
 
 # Receives each call's record twice: a provisional IN_FLIGHT record just before the request
 # goes out, and the final record (same sequence) the moment the call returns. The job puts
-# both in the ledger, so a death mid-call still leaves the call counted.
+# both in the ledger, so a death mid-call still leaves the call counted. The sink may refuse
+# the provisional record by raising SpendBudgetExhaustedError (the tenant's budget, §11):
+# the call then never goes out, and the run falls back to the offline engine.
 CallSink = Callable[[LLMCallRecord], None]
 
 
