@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from typing import Any
 
 
@@ -83,10 +84,8 @@ class LLMCallError(Exception):
         self.latency_seconds = latency_seconds
 
 
-
 class ReplyError(ValueError):
     """The reply is not a usable script or section; the message says why."""
-
 
 
 class InvalidReply(Exception):  # noqa: N818 - names the reply, like ReplyError's callers
@@ -102,6 +101,25 @@ class TimeBudgetExhausted(Exception):  # noqa: N818 - it is a condition, not a f
     """The job's time budget cannot fit another call: stop calling and fall back."""
 
 
+class SpendBudgetExhaustedError(DomainError):
+    """The tenant's monthly LLM budget is spent (§11): the call about to go out is refused.
+
+    Not a failure of the job: the engine catches it and finishes with the offline script,
+    ``fallback_used`` and the reason :attr:`REASON`, exactly as for any other fallback.
+    """
+
+    REASON = "budget_exhausted"
+
+    def __init__(self, budget_usd: Decimal, spent_usd: Decimal) -> None:
+        super().__init__(
+            f"the tenant's monthly LLM budget of {budget_usd} USD is spent "
+            f"({spent_usd} USD so far this UTC month); no more LLM calls until the month "
+            "ends or the budget is raised"
+        )
+        self.budget_usd = budget_usd
+        self.spent_usd = spent_usd
+
+
 # Voiceover: synthesis and audio storage.
 
 class TTSError(DomainError):
@@ -112,7 +130,6 @@ class TTSError(DomainError):
     """
 
 
-
 class TTSUnavailableError(TTSError):
     """The configured engine cannot run here at all (binary missing, no key, bad voice).
 
@@ -121,10 +138,8 @@ class TTSUnavailableError(TTSError):
     """
 
 
-
 class WavFormatError(TTSError):
     """A file is not usable PCM WAV, or files that must share a format do not."""
-
 
 
 class StoragePathError(DomainError, ValueError):
@@ -137,7 +152,6 @@ class UnscopedSessionError(RuntimeError):
     """A session touched tenant-owned rows without saying whose (a programming error)."""
 
 
-
 class CrossTenantWriteError(RuntimeError):
     """A row of one tenant was about to be written through another tenant's session."""
 
@@ -146,7 +160,6 @@ class CrossTenantWriteError(RuntimeError):
 
 class StaleAttemptError(Exception):
     """This worker's attempt is no longer the job's current one (lease lost or finished)."""
-
 
 
 class DatabaseUnavailableError(Exception):
@@ -165,7 +178,6 @@ class DatabaseUnavailableError(Exception):
         self.attempt = attempt
         # Ledger rows of LLM calls that could not be written yet (see shared.jobs.call_ledger).
         self.unrecorded_calls = list(unrecorded_calls or [])
-
 
 
 class JobFailedError(Exception):

@@ -89,8 +89,8 @@ def _parse_request(request: dict[str, Any]) -> GenerateParams:
 
 def run_generation(runtime: Runtime, claim: Claim, job: Job) -> None:
     params = GenerateParams.model_validate(job.params)
-    ledger = CallLedger(runtime, job_id=job.id, attempt=claim.attempt,
-                        style=params.options.style)
+    ledger = CallLedger(runtime, tenant_id=job.tenant_id, job_id=job.id,
+                        attempt=claim.attempt, style=params.options.style)
     with ledger.carried_by_retry():
         _generate(runtime, claim, job, params, ledger)
 

@@ -98,7 +98,8 @@ def _options_of(row: VideoScript) -> GenerationOptions:
 def run_regeneration(runtime: Runtime, claim: Claim, job: Job) -> None:
     params = RegenerateParams.model_validate(job.params)
     # Style is known only once the source is read; the ledger row takes the source's.
-    ledger = CallLedger(runtime, job_id=job.id, attempt=claim.attempt, style=None)
+    ledger = CallLedger(runtime, tenant_id=job.tenant_id, job_id=job.id,
+                        attempt=claim.attempt, style=None)
     with ledger.carried_by_retry():
         _regenerate(runtime, claim, job, params, ledger)
 
