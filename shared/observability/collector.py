@@ -34,10 +34,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from shared.db.models import JobKind
 from shared.db.tenancy import ALL_TENANTS, scope_session
+from shared.jobs.kinds import job_queues
 from shared.observability.instruments import bounded
 from shared.repositories import metrics as repository
 from shared.script.types import CallOutcome, Tier
-from shared.tasknames import SCRIPTS_QUEUE, TASK_FOR_KIND
+from shared.tasknames import SCRIPTS_QUEUE
 
 log = logging.getLogger(__name__)
 
@@ -213,11 +214,9 @@ class DeploymentCollector(Collector):
 
 
 def celery_queues() -> tuple[str, ...]:
-    """Every queue this project's tasks go to: the job kinds' queues and the default one
-    (the sweeper and the nightly batch), in a stable order."""
-    queues = dict.fromkeys(queue for _task, queue in TASK_FOR_KIND.values())
-    queues.setdefault(SCRIPTS_QUEUE)
-    return tuple(queues)
+    """Every queue this project's tasks go to: the job kinds' queues (the registry) and the
+    default one the system tasks use (worker/celery_app.py: sweeper, nightly batch)."""
+    return tuple(dict.fromkeys((*job_queues(), SCRIPTS_QUEUE)))
 
 
 def queue_keys(key_prefix: str, queue: str) -> list[str]:

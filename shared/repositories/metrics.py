@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, case, cast, func, select
+from sqlalchemy import ColumnElement, Float, String, case, cast, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from shared.db.models import Job, JobStatus, LLMCall
@@ -61,9 +61,8 @@ class LLMCallTotals:
 
 def job_counts(session: Session) -> list[JobCount]:
     """Jobs by kind and status (one GROUP BY over the ``(status, kind)`` index)."""
-    rows = session.execute(
-        select(Job.kind, Job.status, func.count()).group_by(Job.kind, Job.status)
-    ).all()
+    kind, status = _raw(Job.kind), _raw(Job.status)
+    rows = session.execute(select(kind, status, func.count()).group_by(kind, status)).all()
     return [JobCount(kind=_text(kind), status=_text(status), count=int(count))
             for kind, status, count in rows]
 
@@ -80,11 +79,12 @@ def job_duration_histograms(
     columns: list[ColumnElement[Any]] = [
         func.sum(case((seconds <= bound, 1), else_=0)) for bound in bounds
     ]
+    kind = _raw(Job.kind)
     rows = session.execute(
-        select(Job.kind, func.count(), func.coalesce(func.sum(seconds), 0.0), *columns)
+        select(kind, func.count(), func.coalesce(func.sum(seconds), 0.0), *columns)
         .where(Job.status.in_(FINISHED_STATUSES), Job.started_at.is_not(None),
                Job.finished_at.is_not(None))
-        .group_by(Job.kind)
+        .group_by(kind)
     ).all()
     return [
         DurationHistogram(kind=_text(row[0]), count=int(row[1]), sum_seconds=float(row[2]),
@@ -95,11 +95,12 @@ def job_duration_histograms(
 
 def llm_call_totals(session: Session) -> list[LLMCallTotals]:
     """Ledger calls and their cost by model, tier and outcome, ``in_flight`` rows left out."""
+    tier = _raw(LLMCall.tier)
     rows = session.execute(
-        select(LLMCall.model, LLMCall.tier, LLMCall.outcome, func.count(),
+        select(LLMCall.model, tier, LLMCall.outcome, func.count(),
                func.coalesce(func.sum(LLMCall.cost_usd), 0))
         .where(LLMCall.outcome != CallOutcome.IN_FLIGHT.value)
-        .group_by(LLMCall.model, LLMCall.tier, LLMCall.outcome)
+        .group_by(LLMCall.model, tier, LLMCall.outcome)
     ).all()
     return [LLMCallTotals(model=model, tier=_text(tier), outcome=outcome, calls=int(calls),
                           cost_usd=Decimal(cost))
@@ -116,6 +117,12 @@ def _seconds_between(
     return cast(func.extract("epoch", end - start), Float)
 
 
+def _raw(column: Any) -> ColumnElement[str]:
+    """An enum column as the stored string: a value this release does not know (a kind
+    added by a newer release during a rolling deploy) must not fail the whole scrape; the
+    collector reports it as ``other``."""
+    return type_coerce(column, String())
+
+
 def _text(value: Any) -> str:
-    """Enum columns load as enum members; labels are their plain string values."""
     return str(getattr(value, "value", value))

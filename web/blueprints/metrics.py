@@ -24,8 +24,9 @@ from collections.abc import Iterable
 
 from flask import Blueprint, Flask, Response, current_app, request
 from flask_smorest import abort
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
+from prometheus_client import REGISTRY, CollectorRegistry
 from prometheus_client.core import Metric
+from prometheus_client.exposition import choose_encoder
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
@@ -74,7 +75,9 @@ def metrics() -> Response:
     """Prometheus text exposition of the deployment's figures."""
     _check_token(current_app.extensions["scriptforge"].settings)
     registry: CollectorRegistry = current_app.extensions[EXTENSION]
-    return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+    # The Accept header picks the text format or OpenMetrics, as the worker exporter does.
+    encode, content_type = choose_encoder(request.headers.get("Accept", ""))
+    return Response(encode(registry), content_type=content_type)
 
 
 def _check_token(settings: Settings) -> None:
