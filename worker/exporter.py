@@ -19,6 +19,7 @@ scrapes from.
 from __future__ import annotations
 
 import logging
+from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import REGISTRY, CollectorRegistry, start_http_server
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
@@ -30,8 +31,8 @@ from shared.config import Settings
 log = logging.getLogger(__name__)
 
 
-def start_exporter(settings: Settings) -> int | None:
-    """Serve this worker's metrics on ``WORKER_METRICS_PORT``; the port, or None if off.
+def start_exporter(settings: Settings) -> WSGIServer | None:
+    """Serve this worker's metrics on ``WORKER_METRICS_PORT``; the server, or None if off.
 
     A port already taken is logged, not fatal: a worker without its exporter still runs
     jobs, and the error names the variable to fix.
@@ -44,13 +45,13 @@ def start_exporter(settings: Settings) -> int | None:
         registry = CollectorRegistry()
         MultiProcessCollector(registry, path=settings.prometheus_multiproc_dir)
     try:
-        start_http_server(port, registry=registry)
+        server, _thread = start_http_server(port, registry=registry)
     except OSError:
         log.exception("WORKER_METRICS_PORT: cannot serve worker metrics on this port",
                       extra={"port": port})
         return None
     log.info("worker metrics exporter listening", extra={"port": port})
-    return port
+    return server
 
 
 def forget_child(settings: Settings, pid: int | None) -> None:
