@@ -163,8 +163,9 @@ class Settings(BaseSettings):
         "on a private network then).",
     )
     metrics_cache_seconds: float = Field(
-        default=5.0, ge=0, le=300,
-        description="How long one scrape's database and broker figures are reused.",
+        default=15.0, ge=0, le=300,
+        description="How long one scrape's database and broker figures are reused (one "
+        "read per Prometheus scrape interval, however many servers scrape).",
     )
     prometheus_multiproc_dir: str = Field(
         default="",

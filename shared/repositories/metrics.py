@@ -21,9 +21,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import accumulate
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, String, case, cast, func, select, type_coerce
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    String,
+    case,
+    cast,
+    func,
+    literal_column,
+    select,
+    type_coerce,
+)
 from sqlalchemy.orm import Session
 
 from shared.db.models import Job, JobStatus, LLMCall
@@ -63,8 +74,8 @@ def job_counts(session: Session) -> list[JobCount]:
     """Jobs by kind and status (one GROUP BY over the ``(status, kind)`` index)."""
     kind, status = _raw(Job.kind), _raw(Job.status)
     rows = session.execute(select(kind, status, func.count()).group_by(kind, status)).all()
-    return [JobCount(kind=_text(kind), status=_text(status), count=int(count))
-            for kind, status, count in rows]
+    return [JobCount(kind=_text(kind_value), status=_text(status_value), count=int(count))
+            for kind_value, status_value, count in rows]
 
 
 def job_duration_histograms(
@@ -72,24 +83,41 @@ def job_duration_histograms(
 ) -> list[DurationHistogram]:
     """Seconds from first start to finish of every finished job, bucketed in SQL.
 
-    One pass over the finished jobs with a conditional count per bound, so the scrape
-    carries a few numbers per kind however many jobs there are.
+    Each job falls in one bucket (the first bound it does not exceed, one CASE per row),
+    rows are grouped by kind and bucket, and the cumulative counts Prometheus wants are
+    summed here: a few rows per kind come back however many jobs there are.
     """
-    seconds = _seconds_between(session, Job.started_at, Job.finished_at)
-    columns: list[ColumnElement[Any]] = [
-        func.sum(case((seconds <= bound, 1), else_=0)) for bound in bounds
-    ]
-    kind = _raw(Job.kind)
-    rows = session.execute(
-        select(kind, func.count(), func.coalesce(func.sum(seconds), 0.0), *columns)
+    finished = (
+        select(_raw(Job.kind).label("kind"),
+               _seconds_between(session, Job.started_at, Job.finished_at).label("seconds"))
         .where(Job.status.in_(FINISHED_STATUSES), Job.started_at.is_not(None),
                Job.finished_at.is_not(None))
-        .group_by(kind)
+        # OFFSET 0 keeps Postgres from inlining the subquery, which would compute the
+        # duration once per CASE branch instead of once per row.
+        .offset(0)
+        .subquery()
+    )
+    # Bounds and indexes are rendered as literals, not parameters: the CASE appears in both
+    # SELECT and GROUP BY, and Postgres matches the two only if they are the same text.
+    bucket = case(
+        *((finished.c.seconds <= literal_column(repr(float(bound))), literal_column(str(index)))
+          for index, bound in enumerate(bounds)),
+        else_=literal_column(str(len(bounds))))
+    rows = session.execute(
+        select(finished.c.kind, bucket, func.count(),
+               func.coalesce(func.sum(finished.c.seconds), 0.0))
+        .group_by(finished.c.kind, bucket)
     ).all()
+    per_kind: dict[str, tuple[list[int], float]] = {}
+    for kind_value, index, count, total in rows:
+        counts, seconds_sum = per_kind.setdefault(
+            _text(kind_value), ([0] * (len(bounds) + 1), 0.0))
+        counts[int(index)] += int(count)
+        per_kind[_text(kind_value)] = (counts, seconds_sum + float(total))
     return [
-        DurationHistogram(kind=_text(row[0]), count=int(row[1]), sum_seconds=float(row[2]),
-                          cumulative=tuple(int(value or 0) for value in row[3:]))
-        for row in rows
+        DurationHistogram(kind=kind_value, count=sum(counts), sum_seconds=seconds_sum,
+                          cumulative=tuple(accumulate(counts[:len(bounds)])))
+        for kind_value, (counts, seconds_sum) in per_kind.items()
     ]
 
 
@@ -114,7 +142,7 @@ def _seconds_between(
     bind = session.get_bind()
     if bind.dialect.name == "sqlite":
         return cast((func.julianday(end) - func.julianday(start)) * 86400.0, Float)
-    return cast(func.extract("epoch", end - start), Float)
+    return cast(func.date_part("epoch", end - start), Float)  # double, not numeric
 
 
 def _raw(column: Any) -> ColumnElement[str]:
