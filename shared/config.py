@@ -170,7 +170,8 @@ class Settings(BaseSettings):
     prometheus_multiproc_dir: str = Field(
         default="",
         description="prometheus_client's multiprocess directory (it reads the variable "
-        "itself); set for gunicorn or prefork so /metrics sums every process.",
+        "itself): processes count there and /metrics sums them. gunicorn.conf.py sets it "
+        "for the web; set it for a prefork Celery worker.",
     )
     worker_metrics_port: int = Field(
         default=0, ge=0, le=65535,

@@ -85,15 +85,14 @@ def _get(url: str) -> tuple[int, str]:
         return error.code, error.read().decode()
 
 
-def test_gunicorn_workers_are_summed_and_an_earlier_run_is_forgotten(tmp_path: Path) -> None:
-    multiproc_dir = tmp_path / "prometheus"
-    multiproc_dir.mkdir()
-    env = _env(tmp_path, multiproc_dir)
-    _app_process(env, 7)  # an earlier run's counts, left in the directory
+def _serve_and_count(env: dict[str, str], tmp_path: Path, requests: int) -> list[float]:
+    """Start gunicorn with two workers, send ``requests`` to /healthz, and return what six
+    scrapes (answered by either worker) report for them."""
     port = free_port()
-    env.update(PORT=str(port), WEB_CONCURRENCY="2", WEB_THREADS="4")
+    env = {**env, "PORT": str(port), "WEB_CONCURRENCY": "2", "WEB_THREADS": "4"}
     log = tmp_path / "gunicorn.log"
     base = f"http://127.0.0.1:{port}"
+    reported: list[float] = []
     with log.open("wb") as out:
         process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c",
                                     str(ROOT / "gunicorn.conf.py")],
@@ -105,17 +104,39 @@ def test_gunicorn_workers_are_summed_and_an_earlier_run_is_forgotten(tmp_path: P
                 assert time.monotonic() < deadline, log.read_text()
                 time.sleep(0.1)
             with ThreadPoolExecutor(max_workers=8) as pool:
-                statuses = list(pool.map(lambda _: _get(f"{base}/healthz")[0], range(40)))
-            assert statuses == [200] * 40
-            # Whichever worker answers the scrape, it reports both workers' requests.
+                statuses = list(pool.map(lambda _: _get(f"{base}/healthz")[0],
+                                         range(requests)))
+            assert statuses == [200] * requests
             for _ in range(6):
                 status, body = _get(f"{base}/metrics")
                 assert status == 200, body
-                assert _http_requests(body)[HEALTHZ] == 40
+                reported.append(_http_requests(body)[HEALTHZ])
         finally:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=30)
     assert "Traceback" not in log.read_text(), log.read_text()
+    return reported
+
+
+def test_gunicorn_workers_are_summed_and_an_earlier_run_is_forgotten(tmp_path: Path) -> None:
+    multiproc_dir = tmp_path / "prometheus"
+    multiproc_dir.mkdir()
+    env = _env(tmp_path, multiproc_dir)
+    _app_process(env, 7)  # an earlier run's counts, left in the directory
+
+    # Whichever worker answers a scrape, it reports both workers' requests, and only these.
+    assert _serve_and_count(env, tmp_path, 40) == [40] * 6
+
+
+def test_gunicorn_sums_its_workers_without_being_given_a_directory(tmp_path: Path) -> None:
+    env = _env(tmp_path, tmp_path / "unused")
+    del env["PROMETHEUS_MULTIPROC_DIR"]
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env["TMPDIR"] = str(temp)
+
+    assert _serve_and_count(env, tmp_path, 30) == [30] * 6
+    assert list(temp.iterdir()) == [], "the master removes the directory it made"
 
 
 def _answers(url: str) -> bool:
