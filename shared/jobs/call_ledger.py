@@ -8,7 +8,7 @@ call in a short transaction of its own, first as ``in_flight`` just before the r
 out, then with the reply's figures. A row that cannot be written then (the database
 is away) is kept in memory; the attempt's store writes it with the script, and if the
 store fails on the database too, the rows travel with the task's retry
-(:class:`~shared.jobs.store.DatabaseUnavailableError`) and are written before the retry
+(:class:`~shared.repositories.jobs.DatabaseUnavailableError`) and are written before the retry
 runs. A death therefore loses no call: the one in flight stays at its estimate, and the
 job's next attempt marks it ``interrupted``.
 """
@@ -24,8 +24,8 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from shared.db.availability import is_database_unavailable
+from shared.errors import DatabaseUnavailableError
 from shared.jobs.runtime import Runtime
-from shared.jobs.store import DatabaseUnavailableError
 from shared.repositories.ledger import record_llm_call, record_unlinked_calls
 from shared.script.types import LLMCallRecord, Style
 

@@ -21,6 +21,7 @@ import openai
 from openai.types.chat import ChatCompletionMessageParam
 
 from shared.config import Settings
+from shared.errors import LLMCallError
 from shared.llm.costs import provider_cost
 from shared.observability.instruments import (
     LLM_IN_FLIGHT,
@@ -62,26 +63,6 @@ class ChatReply:
     provider_cost: Decimal | None
     latency_seconds: float
     response_format: str
-
-
-class LLMCallError(Exception):
-    """A call that produced no reply. ``str(error)`` is already free of secrets."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        transient: bool,
-        status_code: int | None = None,
-        retry_after: float | None = None,
-        latency_seconds: float = 0.0,
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.transient = transient
-        self.status_code = status_code
-        self.retry_after = retry_after
-        self.latency_seconds = latency_seconds
 
 
 def redact(text: str, secrets: Sequence[str | None] = ()) -> str:

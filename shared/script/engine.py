@@ -17,13 +17,13 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from shared.config import Settings
-from shared.errors import DomainValidationError
-from shared.llm.provider import LLMCallError, LLMProvider
-from shared.llm.retry import BudgetExhausted, Deadline
+from shared.errors import DomainValidationError, InvalidReply, LLMCallError, TimeBudgetExhausted
+from shared.llm.provider import LLMProvider
+from shared.llm.retry import Deadline
 from shared.llm.routing import Route, override_allowed, routes_for, tier_for_value
 from shared.script import prompts
 from shared.script.filler import default_filler
-from shared.script.llm_calls import CallSink, InvalidReply, LLMRun
+from shared.script.llm_calls import CallSink, LLMRun
 from shared.script.offline import (
     compose_offline_script,
     compose_offline_section,
@@ -264,7 +264,7 @@ class ScriptEngine:
                     route, CallPurpose.TIMING_FIX, messages, SCRIPT_SCHEMA,
                     lambda content: parse_script_reply(content, options),
                 )
-            except (LLMCallError, InvalidReply, BudgetExhausted) as exc:
+            except (LLMCallError, InvalidReply, TimeBudgetExhausted) as exc:
                 timing.update(llm_fix="failed", llm_fix_error=str(exc))
             else:
                 script = fixed.to_script(options)

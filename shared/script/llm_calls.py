@@ -13,12 +13,12 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from shared.config import Settings
+from shared.errors import InvalidReply, LLMCallError, ReplyError, TimeBudgetExhausted
 from shared.llm.costs import call_cost, compute_cost, estimate_prompt_tokens, prices_for
-from shared.llm.provider import ChatMessage, ChatReply, LLMCallError, LLMProvider, ResponseSchema
-from shared.llm.retry import BudgetExhausted, Deadline, call_with_retries
+from shared.llm.provider import ChatMessage, ChatReply, LLMProvider, ResponseSchema
+from shared.llm.retry import Deadline, call_with_retries
 from shared.llm.routing import Route
 from shared.script.prompts import repair_messages
-from shared.script.replies import ReplyError
 from shared.script.types import CallOutcome, CallPurpose, LLMCallRecord
 
 T = TypeVar("T")
@@ -27,15 +27,6 @@ T = TypeVar("T")
 # goes out, and the final record (same sequence) the moment the call returns. The job puts
 # both in the ledger, so a death mid-call still leaves the call counted.
 CallSink = Callable[[LLMCallRecord], None]
-
-
-class InvalidReply(Exception):  # noqa: N818 - names the reply, like ReplyError's callers
-    """A reply that arrived but could not be used; keeps it for the repair prompt."""
-
-    def __init__(self, content: str, error: str) -> None:
-        super().__init__(error)
-        self.content = content
-        self.error = error
 
 
 class LLMRun:
@@ -72,7 +63,7 @@ class LLMRun:
         """One logical call with transient retries; each HTTP attempt is one ledger row.
 
         Raises :class:`LLMCallError` (retries exhausted or fatal), :class:`InvalidReply`
-        or :class:`BudgetExhausted`.
+        or :class:`TimeBudgetExhausted`.
         """
 
         def attempt() -> T:
@@ -131,7 +122,7 @@ class LLMRun:
             calls_before = len(self.records)
             try:
                 value = self.call_with_repair(route, purpose, messages, schema, parse)
-            except BudgetExhausted as exc:
+            except TimeBudgetExhausted as exc:
                 self._attempt(route, "deadline", str(exc), calls_before)
                 self.fallback_reason = f"deadline: {exc}"
                 return None

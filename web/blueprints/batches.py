@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from shared.db.models import Batch, Job
-from shared.jobs.batch import get_batch, submit_manual_batch
+from shared.jobs.batch import submit_manual_batch
+from shared.repositories.batches import get_batch
 from web.accepted import accept_job
 from web.auth import requires_scope
 from web.db import get_session
