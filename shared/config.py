@@ -156,6 +156,28 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = False
 
+    # --- metrics (§13) ------------------------------------------------------------------
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token /metrics requires; unset: /metrics is open (keep it "
+        "on a private network then).",
+    )
+    metrics_cache_seconds: float = Field(
+        default=15.0, ge=0, le=300,
+        description="How long one scrape's database and broker figures are reused (one "
+        "read per Prometheus scrape interval, however many servers scrape).",
+    )
+    prometheus_multiproc_dir: str = Field(
+        default="",
+        description="prometheus_client's multiprocess directory (it reads the variable "
+        "itself): processes count there and /metrics sums them. gunicorn.conf.py sets it "
+        "for the web; set it for a prefork Celery worker.",
+    )
+    worker_metrics_port: int = Field(
+        default=0, ge=0, le=65535,
+        description="Port of each Celery worker's own Prometheus exporter; 0: none.",
+    )
+
     @field_validator("log_level")
     @classmethod
     def _known_log_level(cls, value: str) -> str:
@@ -176,6 +198,21 @@ class Settings(BaseSettings):
     def _five_cron_fields(cls, value: str) -> str:
         if len(value.split()) != 5:
             raise ValueError("must be a five-field crontab such as '0 2 * * *'")
+        return value
+
+    @field_validator("prometheus_multiproc_dir")
+    @classmethod
+    def _existing_directory(cls, value: str) -> str:
+        value = value.strip()
+        if value and not Path(value).is_dir():
+            raise ValueError("must be an existing directory (gunicorn.conf.py creates it)")
+        return value
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _no_blank_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().strip():
+            return None
         return value
 
     @field_validator("database_url", "redis_url", "llm_base_url", "tts_base_url")

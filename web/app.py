@@ -29,11 +29,13 @@ from web.blueprints import (
     health,
     jobs,
     leads,
+    metrics,
     video_scripts,
     voiceovers,
 )
 from web.docs_ui import ASSET_ENDPOINT, DOCS_CSP, PAGE_ENDPOINT, install_docs_ui
 from web.errors import ScriptforgeApi, register_domain_error_handlers, register_outage_handlers
+from web.http_metrics import install_http_metrics
 from web.parsing import install_body_limit, install_converters, install_query_guard
 from web.security_headers import install_security_headers
 
@@ -74,10 +76,12 @@ def create_app(
                       voiceovers.blp, batches.blp, admin.keys_blp, admin.tenant_blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(health.blp)
+    metrics.init_app(app, app.extensions[db.EXTENSION])
     install_docs_ui(app)
     install_security_headers(app, page_policies={PAGE_ENDPOINT: DOCS_CSP},
                              cacheable_endpoints=frozenset({ASSET_ENDPOINT}))
     install_access_log(app)
+    install_http_metrics(app)
     return app
 
 
@@ -110,7 +114,8 @@ def _build_state(
             retry=Retry(NoBackoff(), 0),
         )
     ping = redis_client.ping if redis_client is not None else None
-    return db.WebState(settings, engine, factory, publisher, ping_broker=ping)
+    return db.WebState(settings, engine, factory, publisher, ping_broker=ping,
+                       broker=redis_client)
 
 
 def _broker_publisher(settings: Settings, engine: Engine) -> JobPublisher:

@@ -28,7 +28,8 @@ from shared.repositories import api_keys
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/api/openapi.json", "/api/docs"})
+# /metrics is outside the key scheme; METRICS_TOKEN guards it (web/blueprints/metrics.py).
+PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/api/openapi.json", "/api/docs"})
 PUBLIC_PREFIXES = ("/api/docs/",)  # the docs UI's local assets
 SECURITY_SCHEME = "bearerAuth"
 _CHALLENGE = 'Bearer realm="scriptforge"'

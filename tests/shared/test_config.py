@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from shared.config import ConfigError, load_settings
@@ -53,3 +55,15 @@ def test_secrets_stay_hidden(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "very-secret" not in repr(settings)
     assert "very-secret" not in str(settings.model_dump())
     assert settings.reports_provider_cost
+
+
+def test_metrics_settings(tmp_path: Path) -> None:
+    # Compose passes METRICS_TOKEN through as "" when unset: that is no token, not "".
+    assert load_settings(metrics_token="").metrics_token is None
+    assert load_settings(metrics_token="t0k").metrics_token is not None
+    assert load_settings().worker_metrics_port == 0
+    assert load_settings(prometheus_multiproc_dir=str(tmp_path)).prometheus_multiproc_dir
+    with pytest.raises(ConfigError, match="PROMETHEUS_MULTIPROC_DIR"):
+        load_settings(prometheus_multiproc_dir=str(tmp_path / "missing"))
+    with pytest.raises(ConfigError, match="WORKER_METRICS_PORT"):
+        load_settings(worker_metrics_port=70000)
