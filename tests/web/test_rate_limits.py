@@ -21,6 +21,7 @@ from shared.config import Settings
 from tests.support.private_services import PrivateRedis
 from tests.support.runtime import RecordingPublisher
 from tests.web.helpers import keyed_client
+from tests.web.test_broker_outage import SilentBroker
 
 _HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
 JOB_OPERATIONS = {
@@ -179,3 +180,18 @@ def test_limiter_storage_outage_falls_back_to_memory_and_recovers(
         time.sleep(0.1)
     # Back on Redis the job count starts afresh from what Redis holds (nothing).
     assert client.post("/api/v1/batches").status_code == 202
+
+
+def test_hung_limiter_storage_does_not_hold_requests(build_app: Callable[..., Flask]) -> None:
+    """A Redis that accepts connections and never answers: the storage call gives up after
+    BROKER_PUBLISH_TIMEOUT_SECONDS (one try) and the limiter falls back to memory."""
+    broker = SilentBroker()
+    try:
+        app = build_app(redis_url=broker.url, broker_publish_timeout_seconds=0.2,
+                        rate_limit_jobs="2/minute")
+        client = keyed_client(app)
+        statuses = [client.post("/api/v1/batches").status_code for _ in range(3)]
+        assert broker.contacted.is_set()
+        assert statuses == [202, 202, 429]
+    finally:
+        broker.close()
