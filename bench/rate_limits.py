@@ -1,0 +1,106 @@
+"""Rate-limit overhead benchmark (not a test): what counting each request costs, per storage.
+
+Builds the real app (embedded SQLite in a temporary directory, jobs recorded instead of
+run) and sends sequential authenticated requests through Flask's test client, so the
+figures are the app's own time with no HTTP server around it:
+
+- ``memory``: no REDIS_URL (embedded);
+- ``redis``: the machine's Redis (``TEST_REDIS_URL`` or 127.0.0.1:6379), under a key
+  prefix of this run's own, deleted afterwards;
+- ``redis-down``: REDIS_URL pointing at a port where nothing listens, so the limiter
+  falls back to memory after the first request and re-checks Redis with its backoff.
+
+Reads are ``GET /api/v1/jobs`` (RATE_LIMIT: one count), job requests ``POST
+/api/v1/batches`` (RATE_LIMIT and RATE_LIMIT_JOBS: two counts). Limits are raised so
+nothing is refused.
+
+    .venv/bin/python bench/rate_limits.py --requests 2000
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import redis  # noqa: E402
+
+from bench.harness import percentile  # noqa: E402
+from shared.config import load_settings  # noqa: E402
+from shared.db.session import session_scope  # noqa: E402
+from shared.db.tenancy import ALL_TENANTS  # noqa: E402
+from shared.repositories import api_keys  # noqa: E402
+from shared.repositories.tenants import get_or_create_tenant  # noqa: E402
+from tests.support.runtime import RecordingPublisher  # noqa: E402
+from web.app import create_app  # noqa: E402
+
+
+def _refused_url() -> str:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"redis://127.0.0.1:{sock.getsockname()[1]}/0"
+
+
+def run(storage: str, requests: int, redis_url: str, prefix: str) -> dict[str, list[float]]:
+    with tempfile.TemporaryDirectory() as tmp:
+        overrides: dict[str, object] = {
+            "var_dir": Path(tmp) / "var", "storage_dir": Path(tmp) / "audio",
+            "log_level": "ERROR", "rate_limit": "1000000/minute",
+            "rate_limit_jobs": "1000000/minute",
+        }
+        if storage == "redis":
+            overrides |= {"redis_url": redis_url, "redis_key_prefix": prefix}
+        elif storage == "redis-down":
+            overrides |= {"redis_url": _refused_url()}
+        app = create_app(load_settings(**overrides), publisher=RecordingPublisher())
+        factory = app.extensions["scriptforge"].session_factory
+        with session_scope(factory, ALL_TENANTS) as session:
+            tenant = get_or_create_tenant(session, "bench")
+            token = api_keys.create_key(session, tenant, scopes=["read", "write"],
+                                        name="bench").token
+        client = app.test_client()
+        client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+        samples: dict[str, list[float]] = {"GET /api/v1/jobs": [], "POST /api/v1/batches": []}
+        for index in range(requests):
+            method, path = ("POST", "/api/v1/batches") if index % 4 == 0 else (
+                "GET", "/api/v1/jobs?limit=1")
+            started = time.perf_counter()
+            response = client.open(path, method=method)
+            elapsed = time.perf_counter() - started
+            assert response.status_code in {200, 202}, (response.status_code, response.json)
+            samples[f"{method} {path.split('?')[0]}"].append(elapsed)
+        app.extensions["scriptforge"].db_engine.dispose()
+    return samples
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--requests", type=int, default=2000)
+    args = parser.parse_args()
+    redis_url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    prefix = f"sf-bench-{uuid.uuid4().hex[:8]}:"
+    try:
+        for storage in ("memory", "redis", "redis-down"):
+            for name, samples in run(storage, args.requests, redis_url, prefix).items():
+                print(f"{storage:10} {name:22} n={len(samples):5}  "
+                      f"p50 {percentile(samples, 50) * 1000:6.2f} ms  "
+                      f"p99 {percentile(samples, 99) * 1000:6.2f} ms  "
+                      f"max {max(samples) * 1000:7.2f} ms")
+    finally:
+        client = redis.Redis.from_url(redis_url)
+        keys = list(client.scan_iter(match=prefix + "*"))
+        if keys:
+            client.delete(*keys)
+        client.close()
+
+
+if __name__ == "__main__":
+    main()
