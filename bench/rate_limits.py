@@ -14,7 +14,11 @@ Reads are ``GET /api/v1/jobs`` (RATE_LIMIT: one count), job requests ``POST
 /api/v1/batches`` (RATE_LIMIT and RATE_LIMIT_JOBS: two counts). Limits are raised so
 nothing is refused.
 
-    .venv/bin/python bench/rate_limits.py --requests 2000
+Then, for the choice of window (web/rate_limits.py), per ``limits`` strategy: one count on
+the real Redis, and in the memory storage with ``--keys`` live keys the cost of one count
+and of one pass of the storage's expiry sweep (its timer runs it 10 ms after counts).
+
+    .venv/bin/python bench/rate_limits.py --requests 2000 --keys 3000
 """
 
 from __future__ import annotations
@@ -81,9 +85,41 @@ def run(storage: str, requests: int, redis_url: str, prefix: str) -> dict[str, l
     return samples
 
 
+def strategies(keys: int, redis_url: str, prefix: str) -> None:
+    from limits import parse
+    from limits.storage import MemoryStorage, RedisStorage
+    from limits.strategies import STRATEGIES
+
+    item = parse("600/minute")
+    for name in ("fixed-window", "sliding-window-counter", "moving-window"):
+        strategy = STRATEGIES[name](RedisStorage(redis_url, key_prefix=prefix + name))
+        samples = []
+        for index in range(2000):
+            started = time.perf_counter()
+            strategy.hit(item, f"key-{index % 20}", "api")
+            samples.append(time.perf_counter() - started)
+        print(f"{name:22} Redis count  p50 {percentile(samples, 50) * 1000:5.2f} ms  "
+              f"p99 {percentile(samples, 99) * 1000:5.2f} ms")
+    for name in ("fixed-window", "sliding-window-counter", "moving-window"):
+        storage = MemoryStorage()
+        strategy = STRATEGIES[name](storage)
+        started = time.perf_counter()
+        for key in range(keys):
+            for _ in range(3):
+                strategy.hit(item, f"key-{key}", "api")
+        count_us = (time.perf_counter() - started) / (3 * keys) * 1e6
+        sweep = storage._MemoryStorage__expire_events  # what its timer runs
+        started = time.perf_counter()
+        for _ in range(10):
+            sweep()
+        sweep_ms = (time.perf_counter() - started) / 10 * 1000
+        print(f"{name:22} {keys} keys  count {count_us:5.1f} us  sweep {sweep_ms:6.2f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--keys", type=int, default=3000)
     args = parser.parse_args()
     redis_url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
     prefix = f"sf-bench-{uuid.uuid4().hex[:8]}:"
@@ -94,6 +130,7 @@ def main() -> None:
                       f"p50 {percentile(samples, 50) * 1000:6.2f} ms  "
                       f"p99 {percentile(samples, 99) * 1000:6.2f} ms  "
                       f"max {max(samples) * 1000:7.2f} ms")
+        strategies(args.keys, redis_url, prefix)
     finally:
         client = redis.Redis.from_url(redis_url)
         keys = list(client.scan_iter(match=prefix + "*"))

@@ -12,9 +12,15 @@ Requests without a principal are never counted here: the public paths (health, d
 need no key, and a request whose key was refused was answered with a 401 before this
 hook runs. A key's requests to unknown routes count against ``RATE_LIMIT`` too.
 
-The window is a moving one ("moving-window" in ``limits``): "121 job POSTs within any 60
-seconds" is refused exactly, with no doubled burst across the edge of a fixed window. It
-costs one Redis list of at most the limit's size per key and limit.
+The window is a fixed one that starts at the key's first counted request and lasts the
+limit's period ("fixed-window" in ``limits``): one counter with a time-to-live per key and
+limit (an INCR in Redis), and a process-memory sweep that stays cheap with thousands of
+keys. The price is that a client can fit up to twice the limit around the moment one
+window ends and the next begins. A moving window would refuse "121 in any 60 seconds"
+exactly, but keeps every timestamp (a Redis list of up to the limit's size per key and
+limit) and its memory sweep costs about 40 times more per pass (docs/benchmarks.md); the
+sliding-window counter is cheap but its windows follow the clock, so 120 requests just
+before a minute turns count only in part against the next ones.
 
 Storage: Redis when the deployment has one (``REDIS_URL``; keys under
 ``REDIS_KEY_PREFIX`` + ``ratelimit:``, so deployments and test runs sharing a Redis keep
@@ -61,7 +67,7 @@ from web.auth import operation_handler
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXTENSION = "scriptforge.limiter"
-STRATEGY = "moving-window"
+STRATEGY = "fixed-window"
 ALL_REQUESTS_SCOPE = "api"
 JOBS_SCOPE = "jobs"
 _SETTING_OF_SCOPE = {ALL_REQUESTS_SCOPE: "RATE_LIMIT", JOBS_SCOPE: "RATE_LIMIT_JOBS"}
@@ -142,8 +148,8 @@ def _too_many_requests(error: RateLimitExceeded
 
 
 def _retry_after_seconds(window_seconds: int) -> int:
-    """Seconds until the breached limit admits a request: when its oldest counted request
-    leaves the moving window. The whole window if the storage cannot say."""
+    """Seconds until the breached limit's window ends and admits requests again; the
+    whole period if the storage cannot say."""
     limiter: Limiter = current_app.extensions[EXTENSION]
     breached = limiter.current_limit
     if breached is None:
