@@ -15,6 +15,7 @@ an administration key cannot, by accident, also approve scripts or spend LLM mon
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -66,7 +67,7 @@ def requires_scope(scope: str) -> Callable[[F], F]:
                 "403": {"description": f"The API key lacks the '{scope}' scope."},
                 # Every operation with a scope is authenticated, hence rate limited per key
                 # (web/rate_limits.py); documented here so no such operation can miss it.
-                "429": TOO_MANY_REQUESTS_DOC,
+                "429": copy.deepcopy(TOO_MANY_REQUESTS_DOC),
             },
         })(func)
         documented.required_scope = scope  # type: ignore[attr-defined]
