@@ -13,6 +13,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from limits import parse_many
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -153,6 +154,16 @@ class Settings(BaseSettings):
 
     # --- web ----------------------------------------------------------------------------
     max_content_length: int = Field(default=1024 * 1024, ge=1024)
+    rate_limit: str = Field(
+        default="600/minute",
+        description="Requests per API key on every authenticated route together (§11); "
+        "a limits string such as '600/minute' or '10/second;600/minute'.",
+    )
+    rate_limit_jobs: str = Field(
+        default="120/minute",
+        description="Job-creating requests (generate, regenerate, voiceover, batch) per "
+        "API key, on top of RATE_LIMIT.",
+    )
     log_level: str = "INFO"
     log_json: bool = False
 
@@ -214,6 +225,21 @@ class Settings(BaseSettings):
         if value is not None and not value.get_secret_value().strip():
             return None
         return value
+
+    @field_validator("rate_limit", "rate_limit_jobs")
+    @classmethod
+    def _rate_limit_string(cls, value: str) -> str:
+        # Parsed here, at start, so a typo stops the process naming the variable instead of
+        # surfacing as a 500 on the first request that meets the limit.
+        try:
+            items = parse_many(value)
+        except ValueError:
+            raise ValueError(
+                "must be a rate limit such as '600/minute' or '10/second;600/minute'"
+            ) from None
+        if any(item.amount < 1 for item in items):
+            raise ValueError("every limit must allow at least one request")
+        return value.strip()
 
     @field_validator("database_url", "redis_url", "llm_base_url", "tts_base_url")
     @classmethod

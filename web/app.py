@@ -37,6 +37,7 @@ from web.docs_ui import ASSET_ENDPOINT, DOCS_CSP, PAGE_ENDPOINT, install_docs_ui
 from web.errors import ScriptforgeApi, register_domain_error_handlers, register_outage_handlers
 from web.http_metrics import install_http_metrics
 from web.parsing import install_body_limit, install_converters, install_query_guard
+from web.rate_limits import install_rate_limits
 from web.security_headers import install_security_headers
 
 
@@ -67,6 +68,7 @@ def create_app(
 
     api = ScriptforgeApi(app)
     auth.init_app(app, api)  # first hook: a stranger learns nothing from later checks
+    install_rate_limits(app, settings)  # second: counts per key, so after authentication
     register_domain_error_handlers(app)
     register_outage_handlers(app)
     install_converters(app, api)  # bounded path ids; before any route is registered

@@ -28,6 +28,10 @@ def test_embedded_defaults() -> None:
         ("LOG_LEVEL", "LOUD"),
         ("VOICEOVER_ENGINE", "festival"),
         ("PRICE_BUDGET_INPUT", "-1"),
+        ("RATE_LIMIT", "lots"),
+        ("RATE_LIMIT", ""),
+        ("RATE_LIMIT_JOBS", "120 a minute"),
+        ("RATE_LIMIT_JOBS", "0/minute"),
     ],
 )
 def test_invalid_variable_is_named(
@@ -36,6 +40,16 @@ def test_invalid_variable_is_named(
     monkeypatch.setenv(variable, value)
     with pytest.raises(ConfigError, match=variable):
         load_settings()
+
+
+def test_rate_limits_default_and_accept_limits_strings(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = load_settings()
+    assert (settings.rate_limit, settings.rate_limit_jobs) == ("600/minute", "120/minute")
+    monkeypatch.setenv("RATE_LIMIT", "10/second;600/minute")
+    monkeypatch.setenv("RATE_LIMIT_JOBS", "120 per minute")
+    settings = load_settings()
+    assert (settings.rate_limit, settings.rate_limit_jobs) == (
+        "10/second;600/minute", "120 per minute")
 
 
 def test_time_budget_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:

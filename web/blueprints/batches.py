@@ -11,6 +11,7 @@ from web.accepted import accept_job
 from web.auth import requires_scope
 from web.db import get_session
 from web.parsing import Blueprint
+from web.rate_limits import creates_job
 from web.schemas.batches import BatchSchema
 from web.schemas.jobs import JobSchema
 
@@ -21,6 +22,7 @@ blp = Blueprint("batches", __name__, url_prefix="/api/v1/batches",
 @blp.route("")
 class BatchCollection(MethodView):
     @requires_scope("write")
+    @creates_job
     @blp.response(202, JobSchema,
                   headers={"Location": {"description": "The job to poll.",
                                         "schema": {"type": "string"}}})
