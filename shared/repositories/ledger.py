@@ -25,7 +25,7 @@ from shared.script.types import CallOutcome, LLMCallRecord, Style
 
 def _row(
     call: LLMCallRecord, *, job_id: uuid.UUID | None, attempt: int, script_id: int | None,
-    style: Style | None,
+    style: Style | None, lead_id: int | None,
 ) -> LLMCall:
     return LLMCall(
         job_id=job_id,
@@ -35,6 +35,7 @@ def _row(
         model=call.model,
         tier=call.tier,
         script_style=style,
+        lead_id=lead_id,
         purpose=call.purpose.value,
         outcome=call.outcome.value,
         prompt_tokens=call.prompt_tokens,
@@ -49,9 +50,12 @@ def _row(
 
 def record_llm_call(
     session: Session, *, call: LLMCallRecord, job_id: uuid.UUID, attempt: int,
-    style: Style | None,
+    style: Style | None, lead_id: int | None = None,
 ) -> None:
     """Write or complete one call's row, not yet linked to a script (the caller commits).
+
+    ``style`` and ``lead_id`` are kept on the row so cost reports can group by them even
+    after the script is hard-deleted (§13).
 
     A provisional record never overwrites a final one: a late ``in_flight`` write (after a
     retry wrote the reply's row) must not turn a known cost back into an estimate.
@@ -61,7 +65,8 @@ def record_llm_call(
                               LLMCall.sequence == call.sequence)
     )
     if existing is None:
-        session.add(_row(call, job_id=job_id, attempt=attempt, script_id=None, style=style))
+        session.add(_row(call, job_id=job_id, attempt=attempt, script_id=None, style=style,
+                         lead_id=lead_id))
     elif CallOutcome(existing.outcome).provisional and not call.outcome.provisional:
         _complete(existing, call)
 
@@ -103,6 +108,7 @@ def record_llm_calls(
     attempt: int,
     script_id: int | None,
     style: Style | None,
+    lead_id: int | None = None,
 ) -> list[LLMCall]:
     """Write the rows of ``calls`` that are not in the ledger yet, complete the provisional
     ones, and link every row of this attempt to ``script_id``. Idempotent per (job,
@@ -116,15 +122,18 @@ def record_llm_calls(
         row = existing.get(sequence)
         if row is None:
             rows.append(_row(call, job_id=job_id, attempt=attempt, script_id=script_id,
-                             style=style))
+                             style=style, lead_id=lead_id))
         elif CallOutcome(row.outcome).provisional and not call.outcome.provisional:
             _complete(row, call)
     session.add_all(rows)
     if job_id is not None and script_id is not None and existing:
+        link: dict[str, int] = {"script_id": script_id}
+        if lead_id is not None:
+            link["lead_id"] = lead_id
         session.execute(
             update(LLMCall)
             .where(LLMCall.job_id == job_id, LLMCall.attempt == attempt)
-            .values(script_id=script_id)
+            .values(**link)
             .execution_options(synchronize_session=False)
         )
     return rows
@@ -132,8 +141,8 @@ def record_llm_calls(
 
 def record_unlinked_calls(
     session: Session, *, job_id: uuid.UUID, attempt: int, calls: Sequence[LLMCallRecord],
-    style: Style | None,
+    style: Style | None, lead_id: int | None = None,
 ) -> int:
     """Rows for calls of a finished attempt that could not be written when they were made."""
     return len(record_llm_calls(session, calls=calls, job_id=job_id, attempt=attempt,
-                                script_id=None, style=style))
+                                script_id=None, style=style, lead_id=lead_id))
