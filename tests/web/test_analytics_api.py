@@ -330,3 +330,11 @@ def test_a_generated_script_is_counted_after_its_hard_delete(client: FlaskClient
     assert body["avg_cost_per_script_usd"] == 0.0  # the offline engine costs nothing
     tomorrow = (utcnow() + timedelta(days=1)).date().isoformat()
     assert client.get(f"/api/v1/costs?since={tomorrow}").json["total_scripts"] == 0
+
+
+def test_the_widest_dates_are_an_open_window_not_an_error(api: FlaskClient) -> None:
+    for path in ("/api/v1/costs", "/api/v1/stats"):
+        response = api.get(f"{path}?since=0001-01-01&until=9999-12-31")
+        assert response.status_code == 200, response.json
+    assert api.get("/api/v1/costs?since=0001-01-01&until=9999-12-31"
+                   ).json["total_cost_usd"] == pytest.approx(12.66)
