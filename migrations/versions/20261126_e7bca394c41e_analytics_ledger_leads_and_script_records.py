@@ -8,9 +8,10 @@ filled from the linked script or, failing that, from the job's demo site. The nu
 scripts and the share that fell back move to ``script_records``, one row per stored script
 that a hard delete does not touch, filled here from the scripts that exist.
 
-Indexes: on Postgres the ledger's (tenant_id, created_at) index also carries the columns
-the cost report reads (index-only scans; figures in docs/benchmarks.md); script records
-and voiceovers get (tenant_id, created_at) for the stats window.
+Indexes: (tenant_id, created_at) on script records and voiceovers for the reports'
+window; on Postgres these and the ledger's and jobs' (tenant_id, created_at) indexes also
+carry the columns the reports read, so a window is an index-only scan (figures in
+docs/benchmarks.md).
 
 Revision ID: e7bca394c41e
 Revises: c3e1a7b2d9f4
@@ -32,6 +33,13 @@ depends_on: str | Sequence[str] | None = None
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 LEDGER_REPORT_COLUMNS = ["model", "tier", "script_style", "lead_id", "cost_usd",
                          "prompt_tokens", "completion_tokens"]
+SCRIPT_RECORD_REPORT_COLUMNS = ["fallback_used", "generation_time_seconds",
+                                "total_duration_seconds", "max_duration_seconds"]
+# Existing (tenant_id, created_at) indexes that become covering on Postgres.
+COVERED = [
+    ("llm_calls", "ix_llm_calls_tenant_created", LEDGER_REPORT_COLUMNS),
+    ("jobs", "ix_jobs_tenant_created", ["kind", "status"]),
+]
 STYLES = ("professional", "casual", "technical", "sales")
 
 
@@ -47,9 +55,10 @@ def upgrade() -> None:
         "WHERE lead_id IS NULL AND job_id IS NOT NULL"
     )
     if op.get_bind().dialect.name == "postgresql":
-        op.drop_index("ix_llm_calls_tenant_created", table_name="llm_calls")
-        op.create_index("ix_llm_calls_tenant_created", "llm_calls", ["tenant_id", "created_at"],
-                        unique=False, postgresql_include=LEDGER_REPORT_COLUMNS)
+        for table, name, include in COVERED:
+            op.drop_index(name, table_name=table)
+            op.create_index(name, table, ["tenant_id", "created_at"], unique=False,
+                            postgresql_include=include)
 
     op.create_table(
         "script_records",
@@ -78,7 +87,8 @@ def upgrade() -> None:
     op.create_index(op.f("ix_script_records_tenant_id"), "script_records", ["tenant_id"],
                     unique=False)
     op.create_index("ix_script_records_tenant_created", "script_records",
-                    ["tenant_id", "created_at"], unique=False)
+                    ["tenant_id", "created_at"], unique=False,
+                    postgresql_include=SCRIPT_RECORD_REPORT_COLUMNS)
     op.execute(
         "INSERT INTO script_records (tenant_id, script_id, lead_id, script_style, "
         "fallback_used, generation_time_seconds, total_duration_seconds, "
@@ -88,7 +98,7 @@ def upgrade() -> None:
         "FROM video_scripts ORDER BY id"
     )
     op.create_index("ix_voiceovers_tenant_created", "voiceovers", ["tenant_id", "created_at"],
-                    unique=False)
+                    unique=False, postgresql_include=["status", "timing_error_pct"])
 
 
 def downgrade() -> None:
@@ -97,8 +107,8 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_script_records_tenant_id"), table_name="script_records")
     op.drop_table("script_records")
     if op.get_bind().dialect.name == "postgresql":
-        op.drop_index("ix_llm_calls_tenant_created", table_name="llm_calls")
-        op.create_index("ix_llm_calls_tenant_created", "llm_calls", ["tenant_id", "created_at"],
-                        unique=False)
+        for table, name, _include in COVERED:
+            op.drop_index(name, table_name=table)
+            op.create_index(name, table, ["tenant_id", "created_at"], unique=False)
     with op.batch_alter_table("llm_calls", table_kwargs={"sqlite_autoincrement": True}) as batch:
         batch.drop_column("lead_id")

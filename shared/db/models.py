@@ -241,7 +241,9 @@ class Job(TenantOwned, Base):
 
     __table_args__ = (
         Index("ix_jobs_status_kind", "status", "kind"),
-        Index("ix_jobs_tenant_created", "tenant_id", "created_at"),
+        # Also read by GET /stats (§13): jobs by kind and status without a heap visit.
+        Index("ix_jobs_tenant_created", "tenant_id", "created_at",
+              postgresql_include=["kind", "status"]),
         UniqueConstraint("tenant_id", "dedupe_key", name="uq_jobs_tenant_dedupe_key"),
         Index("ix_jobs_status_lease", "status", "lease_expires_at"),
         CheckConstraint("progress >= 0 AND progress <= 100", name="progress_range"),
@@ -386,7 +388,10 @@ class ScriptRecord(TenantOwned, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (
-        Index("ix_script_records_tenant_created", "tenant_id", "created_at"),
+        # Covering on Postgres: the reports read only these columns of a window.
+        Index("ix_script_records_tenant_created", "tenant_id", "created_at",
+              postgresql_include=["fallback_used", "generation_time_seconds",
+                                  "total_duration_seconds", "max_duration_seconds"]),
         NEVER_REUSE_IDS,
     )
 
@@ -442,7 +447,9 @@ class Voiceover(TenantOwned, Base):
 
     __tablename__ = "voiceovers"
     __table_args__ = (
-        Index("ix_voiceovers_tenant_created", "tenant_id", "created_at"),  # §13 stats window
+        # GET /stats' window (§13); covering on Postgres.
+        Index("ix_voiceovers_tenant_created", "tenant_id", "created_at",
+              postgresql_include=["status", "timing_error_pct"]),
         NEVER_REUSE_IDS,
     )
 
