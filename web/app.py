@@ -25,6 +25,7 @@ from web import auth, db
 from web.access_log import install_access_log
 from web.blueprints import (
     admin,
+    analytics,
     batches,
     health,
     jobs,
@@ -75,7 +76,8 @@ def create_app(
     install_body_limit(app)
     install_query_guard(app)
     for blueprint in (leads.leads_blp, leads.demo_sites_blp, video_scripts.blp, jobs.blp,
-                      voiceovers.blp, batches.blp, admin.keys_blp, admin.tenant_blp):
+                      voiceovers.blp, batches.blp, admin.keys_blp, admin.tenant_blp,
+                      analytics.costs_blp, analytics.stats_blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(health.blp)
     metrics.init_app(app, app.extensions[db.EXTENSION])

@@ -12,6 +12,7 @@ from shared.db.after_commit import call_after_commit
 from shared.db.models import (
     ApprovalStatus,
     ScriptApproval,
+    ScriptRecord,
     VideoScript,
     VoiceoverStatus,
 )
@@ -80,6 +81,14 @@ def add_generated_script(
         updated_at=now,
     )
     session.add(row)
+    session.flush()
+    # What analytics count about this script outlives a hard delete of the row (§13).
+    session.add(ScriptRecord(
+        script_id=row.id, lead_id=lead_id, script_style=row.script_style,
+        fallback_used=row.fallback_used, generation_time_seconds=row.generation_time_seconds,
+        total_duration_seconds=row.total_duration_seconds,
+        max_duration_seconds=row.max_duration_seconds, created_at=now,
+    ))
     session.flush()
     return row
 
@@ -287,9 +296,10 @@ def soft_delete(session: Session, script_id: int) -> None:
 def hard_delete(session: Session, script_id: int, *, storage: AudioStorage) -> None:
     """Remove the row. The database nulls the references that must survive it.
 
-    Ledger rows keep their cost with ``script_id`` set to NULL, child versions keep working
-    with ``parent_script_id`` NULL, and the approval audit trail stays (all ON DELETE SET
-    NULL), so cost history and review history are never lost.
+    Ledger rows keep their cost, style and lead with ``script_id`` set to NULL, child
+    versions keep working with ``parent_script_id`` NULL, and the approval audit trail stays
+    (all ON DELETE SET NULL), so cost history and review history are never lost; the
+    script's :class:`ScriptRecord` (not a foreign key) keeps it counted in analytics.
     """
     script = get_script(session, script_id, include_deleted=True)
     session.delete(script)
