@@ -31,6 +31,7 @@ from shared.repositories.scripts import (
     add_generated_script,
     get_script,
     next_version,
+    options_of,
     script_from_row,
 )
 from shared.script.composer import host_of
@@ -83,12 +84,6 @@ def submit_regeneration(
     return job
 
 
-def _options_of(row: VideoScript) -> GenerationOptions:
-    stored = dict(row.script_metadata.get("options") or {})
-    stored.update(style=row.script_style, max_duration_seconds=row.max_duration_seconds)
-    return GenerationOptions.model_validate(stored)
-
-
 def run_regeneration(runtime: Runtime, claim: Claim, job: Job) -> None:
     params = RegenerateParams.model_validate(job.params)
     # Style is known only once the source is read; the ledger row takes the source's.
@@ -109,7 +104,7 @@ def _regenerate(
                 "script_not_found", f"{missing}; there is nothing to regenerate"
             ) from None
         script = script_from_row(source)
-        options = _options_of(source)
+        options = options_of(source)
     ledger.style = options.style
 
     generated = runtime.script_engine.regenerate_section(
