@@ -111,4 +111,4 @@ def lead_names(session: Session, lead_ids: Iterable[int]) -> dict[int, str]:
     if not wanted:
         return {}
     rows = session.execute(select(Lead.id, Lead.company_name).where(Lead.id.in_(wanted)))
-    return dict(rows)
+    return {row.id: row.company_name for row in rows}

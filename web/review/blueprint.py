@@ -1,8 +1,9 @@
 """The review desk's blueprint and the gate every one of its requests passes (§14).
 
-Order matters: a form post must carry its CSRF token before anything else is looked at
-(sign-in included, so a third-party page cannot sign a browser in with its own key), then
-every page but sign-in and the static files needs a live signed-in session.
+Every form post must carry its CSRF token before any view runs (sign-in included, so a
+third-party page cannot sign a browser in with a key of its own choosing), and every page
+but sign-in and the static files needs a live signed-in session. The session is looked up
+first only so that a refused post's error page still shows who is signed in.
 """
 
 from __future__ import annotations
@@ -41,11 +42,13 @@ def safe_next(target: str | None) -> str:
 
 @bp.before_request
 def _gate() -> ResponseReturnValue | None:
+    public = request.endpoint in PUBLIC_ENDPOINTS
+    principal = None if public else signed_in()  # read only: the error page shows who
     if request.method == "POST":
         csrf.protect()  # 400 without a valid token; the JSON API is never checked
-    if request.endpoint in PUBLIC_ENDPOINTS:
+    if public:
         return None
-    if signed_in() is None:
+    if principal is None:
         if wants_json():
             response = jsonify(message="not signed in: sign in again")
             response.status_code = 401
