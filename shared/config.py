@@ -338,4 +338,8 @@ def _persisted_secret(path: Path) -> str:
             pass  # another process made it first; use theirs
         finally:
             temporary.unlink()
-    return path.read_text().strip()
+    secret = path.read_text().strip()
+    if len(secret) < _MIN_SECRET_CHARS:
+        raise ConfigError(f"invalid configuration: SECRET_KEY: {path} holds fewer than "
+                          f"{_MIN_SECRET_CHARS} characters; delete it to generate a new one")
+    return secret

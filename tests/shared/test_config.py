@@ -82,3 +82,9 @@ def test_embedded_mode_generates_one_secret_key_and_keeps_it(tmp_path: Path) -> 
     assert kept.stat().st_mode & 0o777 == 0o600
     assert not settings.review_cookie_secure
     assert [path.name for path in kept.parent.iterdir()] == [SECRET_KEY_FILE]
+
+
+def test_a_damaged_secret_key_file_is_named(tmp_path: Path) -> None:
+    (tmp_path / SECRET_KEY_FILE).write_text("short\n")
+    with pytest.raises(ConfigError, match="delete it"):
+        session_secret(load_settings(var_dir=tmp_path))

@@ -8,6 +8,7 @@ real HTTP server thread. Every wait is a WebDriverWait on a condition, never a s
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -27,6 +28,14 @@ from tests.support.services import require_binary
 from tests.web.helpers import create_lead_and_site, keyed_client, wait_for_job
 
 WAIT_SECONDS = 60  # the longest step voices a new version with espeak-ng
+RECORD_FETCHES = """
+const original = window.fetch;
+window.fetch = (url, options) => {
+  const seen = JSON.parse(sessionStorage.getItem("fetched") || "[]");
+  seen.push(String(url));
+  sessionStorage.setItem("fetched", JSON.stringify(seen));
+  return original(url, options);
+};"""
 
 
 def _voiced_script(api: FlaskClient) -> int:
@@ -95,6 +104,9 @@ def test_a_reviewer_takes_a_script_from_generated_to_approved(
     _wait(browser).until(ec.url_to_be(f"{base_url}/review/scripts/{script_id}"))
 
     # Rewrite section 1 with an instruction; the job's progress shows, the new version opens.
+    # The page's requests are recorded where they outlive the page (sessionStorage), to
+    # prove the progress came from polling, not from reloading or a job page.
+    browser.execute_script(RECORD_FETCHES)
     form = _testid(browser, "regenerate-1")
     form.find_element(By.TAG_NAME, "textarea").send_keys("Lead with the loyalty card numbers.")
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
@@ -102,6 +114,9 @@ def test_a_reviewer_takes_a_script_from_generated_to_approved(
                          and d.current_url != f"{base_url}/review/scripts/{script_id}")
     new_url = browser.current_url
     assert "version 2" in browser.find_element(By.TAG_NAME, "h1").text
+    fetched = json.loads(browser.execute_script("return sessionStorage.getItem('fetched')"))
+    assert fetched[0].endswith(f"/review/scripts/{script_id}/sections/1/regenerate")
+    assert any(url.endswith("/status") for url in fetched[1:]), fetched
 
     # Listen: the new version's voiceover is made, the page shows its players by itself.
     track = _testid(browser, "full-track")
