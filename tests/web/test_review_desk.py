@@ -151,32 +151,46 @@ def test_api_paths_still_need_a_bearer_key_with_a_review_session(app: Flask) -> 
     assert browser.get("/api/v1/video-scripts").status_code == 401
 
 
-def test_another_tenants_script_is_a_404_page_everywhere(app: Flask, api: FlaskClient) -> None:
+# Form fields that would make each post succeed for the owner (so a 404 is the tenant check).
+FORM_FIELDS: dict[str, dict[str, str]] = {
+    "review.decide": {"is_approved": "approved", "approved_by": "b"},
+    "review.regenerate": {"instructions": "Take over."},
+}
+
+
+def test_another_tenants_ids_are_404_pages_on_every_desk_route(app: Flask,
+                                                               api: FlaskClient) -> None:
+    """Walks the URL map, like tests/web/test_tenant_isolation.py does for the API, so a
+    new desk route with an id cannot skip the tenant check unnoticed."""
     _, site_id = create_lead_and_site(api)
     script = _generate(api, site_id)  # voiced, so its audio exists
     job = api.get("/api/v1/jobs?kind=voiceover").json[0]
     assert wait_for_job(api, job["id"])["status"] == "succeeded"
     voiceover = api.get(f"/api/v1/video-scripts/{script['id']}/voiceover").json
+    ids = {"script_id": script["id"], "voiceover_id": voiceover["id"], "job_id": job["id"],
+           "section_index": 0}
     other = _desk(app, tenant="tenant-b")
-    sid = script["id"]
-    for url in (f"/review/scripts/{sid}", f"/review/scripts/{sid}/compare?other={sid}",
-                f"/review/scripts/{sid}/delete", f"/review/scripts/{sid}/voiceover-status",
-                f"/review/audio/{voiceover['id']}", f"/review/audio/{voiceover['id']}/0",
-                f"/review/jobs/{job['id']}", f"/review/jobs/{job['id']}/status"):
-        page = other.get(url)
-        assert page.status_code == 404, url
-        assert "Not found" in text(page) or page.is_json, url
-    for action, fields in ((f"/review/scripts/{sid}/decision",
-                            {"is_approved": "approved", "approved_by": "b"}),
-                           (f"/review/scripts/{sid}/restore", {}),
-                           (f"/review/scripts/{sid}/voiceover", {}),
-                           (f"/review/scripts/{sid}/sections/0/regenerate",
-                            {"instructions": "Take over."}),
-                           (f"/review/scripts/{sid}/delete", {})):
-        assert post_form(other, "/review/", action, **fields).status_code == 404, action
-    mine = api.get(f"/api/v1/video-scripts/{sid}").json
+    walked = 0
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/review/") or not rule.arguments \
+                or rule.endpoint == "review.static":
+            continue
+        assert set(rule.arguments) <= set(ids), f"map {rule.rule}'s ids to tenant A's objects"
+        url = rule.build({name: ids[name] for name in rule.arguments}, append_unknown=False)[1]
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            if method == "GET":
+                query = f"?other={script['id']}" if rule.endpoint == "review.compare" else ""
+                answer = other.get(url + query)
+            else:
+                answer = post_form(other, "/review/", url, **FORM_FIELDS.get(rule.endpoint, {}))
+            assert answer.status_code == 404, (method, url, answer.status_code)
+            assert "Not found" in text(answer) or answer.is_json, url
+            answer.close()
+            walked += 1
+    assert walked >= 13
+    mine = api.get(f"/api/v1/video-scripts/{script['id']}").json
     assert (mine["is_approved"], mine["is_deleted"]) == ("pending", False)
-    assert len(api.get(f"/api/v1/video-scripts/{sid}/versions").json) == 1
+    assert len(api.get(f"/api/v1/video-scripts/{script['id']}/versions").json) == 1
     assert "data-testid=\"script-row\"" not in text(other.get("/review/"))
 
 
