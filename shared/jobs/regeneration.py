@@ -36,6 +36,7 @@ from shared.repositories.scripts import (
     add_generated_script,
     get_script,
     next_version,
+    options_of,
     script_from_row,
     script_id_of_job,
 )
@@ -89,12 +90,6 @@ def submit_regeneration(
     return job
 
 
-def _options_of(row: VideoScript) -> GenerationOptions:
-    stored = dict(row.script_metadata.get("options") or {})
-    stored.update(style=row.script_style, max_duration_seconds=row.max_duration_seconds)
-    return GenerationOptions.model_validate(stored)
-
-
 def run_regeneration(runtime: Runtime, claim: Claim, job: Job) -> None:
     params = RegenerateParams.model_validate(job.params)
     # Style is known only once the source is read; the ledger row takes the source's.
@@ -116,7 +111,7 @@ def _regenerate(
                 "script_not_found", f"{missing}; there is nothing to regenerate"
             ) from None
         script = script_from_row(source)
-        options = _options_of(source)
+        options = options_of(source)
         lead_id = source.lead_id
     # Kept on the ledger rows so the costs stay grouped by lead after any deletion (§13).
     ledger.style, ledger.lead_id = options.style, lead_id

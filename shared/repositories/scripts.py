@@ -17,7 +17,12 @@ from shared.db.models import (
     VoiceoverStatus,
 )
 from shared.db.types import utcnow
-from shared.errors import DomainValidationError, NotFoundError, TimingInvariantError
+from shared.errors import (
+    ConflictError,
+    DomainValidationError,
+    NotFoundError,
+    TimingInvariantError,
+)
 from shared.script.measure import timing_offences
 from shared.script.types import GeneratedScript, GenerationOptions, Script, Section, Style
 from shared.tts.storage import AudioStorage
@@ -106,6 +111,45 @@ def script_from_row(row: VideoScript) -> Script:
         key_messages=tuple(row.key_messages),
         validation_warnings=tuple(row.validation_warnings),
     )
+
+
+def options_of(row: VideoScript) -> GenerationOptions:
+    """The options a stored script was generated with (style and window from its columns)."""
+    stored = dict(row.script_metadata.get("options") or {})
+    stored.update(style=row.script_style, max_duration_seconds=row.max_duration_seconds)
+    return GenerationOptions.model_validate(stored)
+
+
+def restore_version(session: Session, script_id: int) -> VideoScript:
+    """A new newest version of the script's lineage copying this version's content (§14).
+
+    Restoring never rewrites history: the older version stays as it was, and the copy is
+    stored through :func:`add_generated_script` like every other version (same timing
+    check, same version allocation under the lineage lock). The copy made no LLM calls, so
+    its cost and tokens are zero and the ledger stays the sum of what was really paid; it
+    keeps the model that wrote the words, starts its own review (pending) and has no
+    voiceover until one is asked for. ``metadata.restored_from`` says where it came from.
+    """
+    source = get_script(session, script_id)
+    metadata = dict(source.script_metadata)
+    metadata["restored_from"] = {"script_id": source.id, "version": source.version}
+    copy = GeneratedScript(
+        script=script_from_row(source), model_used=source.ai_model_used, tier=source.ai_tier,
+        fallback_used=source.fallback_used,
+        fallback_reason=source.script_metadata.get("fallback_reason"), metadata=metadata,
+    )
+    try:
+        return add_generated_script(
+            session, generated=copy, demo_site_id=source.demo_site_id,
+            lead_id=source.lead_id, options=options_of(source), job_id=None, parent=source,
+            version=next_version(session, source.lineage_id),
+        )
+    except TimingInvariantError as refused:
+        # Only a version stored before §3.5 was enforced can break it; copying it would
+        # store a script the rest of the system promises never exists.
+        raise ConflictError(
+            f"version {source.version} cannot be restored: {refused}"
+        ) from None
 
 
 def get_script(session: Session, script_id: int, *, include_deleted: bool = False) -> VideoScript:

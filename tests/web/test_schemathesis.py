@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 
 from shared.config import load_settings
-from tests.support.keys import ALL_SCOPES, bearer, issue_key
+from tests.support.keys import ALL_SCOPES, TEST_SECRET_KEY, bearer, issue_key
 from tests.support.runtime import RecordingPublisher
 
 MAX_EXAMPLES = 150
@@ -53,7 +53,8 @@ def _openapi_document() -> dict[str, Any]:
     """The document the app serves; built without touching a database."""
     from web.app import create_app
 
-    app = create_app(load_settings(database_url="sqlite://", log_level="WARNING"),
+    app = create_app(load_settings(database_url="sqlite://", log_level="WARNING",
+                                   secret_key=TEST_SECRET_KEY),
                      publisher=RecordingPublisher())
     with app.test_client() as client:
         document: dict[str, Any] = client.get("/api/openapi.json").json
@@ -77,7 +78,8 @@ def api_app(
         app = create_app(load_settings(**base))
     else:
         url = request.getfixturevalue("postgres_database")
-        app = create_app(load_settings(database_url=url, **base), publisher=RecordingPublisher())
+        app = create_app(load_settings(database_url=url, secret_key=TEST_SECRET_KEY, **base),
+                         publisher=RecordingPublisher())
     yield app
     worker = app.extensions.get("scriptforge.worker")
     if worker is not None:
