@@ -17,6 +17,7 @@ from shared.db.tenancy import tenant_context
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.keys import DEFAULT_TENANT_ID, TEST_SECRET_KEY, issue_key
 from tests.support.private_services import PrivatePostgres, PrivateRedis
+from tests.support.runtime import RecordingPublisher
 from tests.support.services import scratch_database
 
 # Variables that would make a test depend on the machine it runs on.
@@ -66,6 +67,22 @@ def app(make_settings: Callable[..., Settings]) -> Iterator[Flask]:
     worker = flask_app.extensions.get("scriptforge.worker")
     if worker is not None:
         worker.shutdown(wait=True)
+    flask_app.extensions["scriptforge"].db_engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def app_on_each_database(
+    request: pytest.FixtureRequest, make_settings: Callable[..., Settings]
+) -> Iterator[Flask]:
+    """The app on embedded SQLite, then on Postgres; jobs are recorded, not run."""
+    from web.app import create_app
+
+    if request.param == "sqlite":
+        flask_app = create_app(make_settings(), publisher=RecordingPublisher())
+    else:
+        url = request.getfixturevalue("postgres_url")
+        flask_app = create_app(make_settings(database_url=url), publisher=RecordingPublisher())
+    yield flask_app
     flask_app.extensions["scriptforge"].db_engine.dispose()
 
 

@@ -44,15 +44,7 @@ def checked_enum(enum_class: type[StrEnum], name: str) -> Enum:
     Checked strings rather than native Postgres enums: adding a value later is a plain
     constraint change instead of an ``ALTER TYPE`` that cannot run inside a transaction.
     """
-    return Enum(
-        enum_class,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=32,
-        values_callable=lambda members: [member.value for member in members],
-        validate_strings=True,
-    )
+    return _string_enum(enum_class, name, constraint=True)
 
 
 def unchecked_enum(enum_class: type[StrEnum], name: str) -> Enum:
@@ -62,11 +54,15 @@ def unchecked_enum(enum_class: type[StrEnum], name: str) -> Enum:
     any string, SQLAlchemy refuses values outside the enum, and a new value needs no
     migration.
     """
+    return _string_enum(enum_class, name, constraint=False)
+
+
+def _string_enum(enum_class: type[StrEnum], name: str, *, constraint: bool) -> Enum:
     return Enum(
         enum_class,
         name=name,
         native_enum=False,
-        create_constraint=False,
+        create_constraint=constraint,
         length=32,
         values_callable=lambda members: [member.value for member in members],
         validate_strings=True,

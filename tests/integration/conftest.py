@@ -30,6 +30,7 @@ from shared.config import Settings
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.keys import issue_key
 from tests.support.services import require_redis
+from tests.web.helpers import SAMPLE
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -88,6 +89,22 @@ class Stack:
                     response.headers)
         except urllib.error.HTTPError as error:
             return error.code, json.loads(error.read() or b"null"), dict(error.headers)
+
+    def create_site(self) -> int:
+        """A lead and its demo site from the sample plan, over the API; the site's id."""
+        status, lead, _ = self.call("POST", "/api/v1/leads", {**SAMPLE["lead"], "value": 100})
+        assert status == 201, lead
+        status, site, _ = self.call("POST", "/api/v1/demo-sites",
+                                    {"lead_id": lead["id"], **SAMPLE["demo_site"]})
+        assert status == 201, site
+        return int(site["id"])
+
+    def start_generation(self, site_id: int) -> str:
+        """Queue a generation (no voiceover) for ``site_id``; the job's id."""
+        status, job, _ = self.call("POST", "/api/v1/video-scripts/generate",
+                                   {"demo_site_id": site_id, "voiceover": False})
+        assert status == 202, job
+        return str(job["id"])
 
     def wait_for_job(self, job_id: str, timeout: float = 60) -> dict[str, Any]:
         deadline = time.monotonic() + timeout

@@ -27,7 +27,6 @@ from shared.repositories.ledger import month_spend_usd
 from tests.integration.conftest import Stack
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.keys import issue_key, tenant_id
-from tests.web.helpers import SAMPLE
 
 pytestmark = pytest.mark.integration
 
@@ -39,21 +38,6 @@ CALLS_THE_BUDGET_PAYS_FOR = 20
 PRICES = {f"PRICE_{tier}_{kind}": "100" for tier in ("PREMIUM", "MID", "BUDGET")
           for kind in ("INPUT", "OUTPUT")}
 
-
-def _site(stack: Stack) -> int:
-    status, lead, _ = stack.call("POST", "/api/v1/leads", SAMPLE["lead"])
-    assert status == 201, lead
-    status, site, _ = stack.call("POST", "/api/v1/demo-sites",
-                                 {"lead_id": lead["id"], **SAMPLE["demo_site"]})
-    assert status == 201, site
-    return int(site["id"])
-
-
-def _generate(stack: Stack, site_id: int) -> str:
-    status, job, _ = stack.call("POST", "/api/v1/video-scripts/generate",
-                                {"demo_site_id": site_id, "voiceover": False})
-    assert status == 202, job
-    return str(job["id"])
 
 
 def _scripts(factory: Any, job_ids: list[str]) -> list[tuple[Job, VideoScript]]:
@@ -75,12 +59,12 @@ def test_fifty_concurrent_jobs_stop_at_the_budget_and_the_other_tenant_is_unaffe
             stack.start_worker(queues="scripts", concurrency=THREADS_PER_WORKER,
                                name=f"budget{name}")
         stack.token = other_token
-        other_site = _site(stack)
+        other_site = stack.create_site()
         stack.token = acme_token
-        acme_site = _site(stack)
+        acme_site = stack.create_site()
 
         # One job alone tells what a call costs here; the budget then pays for 20 more.
-        first = stack.wait_for_job(_generate(stack, acme_site))
+        first = stack.wait_for_job(stack.start_generation(acme_site))
         assert first["status"] == "succeeded", first
         with session_scope(factory, ALL_TENANTS) as session:
             spent = month_spend_usd(session, acme)
@@ -93,9 +77,9 @@ def test_fifty_concurrent_jobs_stop_at_the_budget_and_the_other_tenant_is_unaffe
 
         # Calls take a while, so many are in flight together when the money runs out.
         fake_llm.configure(latency=0.3)
-        acme_jobs = [_generate(stack, acme_site) for _ in range(JOBS)]
+        acme_jobs = [stack.start_generation(acme_site) for _ in range(JOBS)]
         stack.token = other_token
-        other_jobs = [_generate(stack, other_site) for _ in range(3)]
+        other_jobs = [stack.start_generation(other_site) for _ in range(3)]
         # More of the other tenant's jobs once acme's budget is spent, while acme's
         # remaining jobs are still being refused around them.
         deadline = time.monotonic() + 120
@@ -105,7 +89,7 @@ def test_fifty_concurrent_jobs_stop_at_the_budget_and_the_other_tenant_is_unaffe
                     break
             assert time.monotonic() < deadline, "acme's budget never ran out"
             time.sleep(0.1)
-        other_jobs += [_generate(stack, other_site) for _ in range(3)]
+        other_jobs += [stack.start_generation(other_site) for _ in range(3)]
 
         for token, job_ids in ((acme_token, acme_jobs), (other_token, other_jobs)):
             stack.token = token  # a job is visible to its own tenant only

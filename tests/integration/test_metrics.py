@@ -25,7 +25,6 @@ from tests.integration.conftest import Stack
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.private_services import free_port
 from tests.support.rows import rows_of
-from tests.web.helpers import SAMPLE
 
 pytestmark = pytest.mark.integration
 
@@ -63,21 +62,6 @@ def labels(**pairs: str) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(pairs.items()))
 
 
-def _site(stack: Stack) -> int:
-    status, lead, _ = stack.call("POST", "/api/v1/leads", {**SAMPLE["lead"], "value": 100})
-    assert status == 201
-    status, site, _ = stack.call("POST", "/api/v1/demo-sites",
-                                 {"lead_id": lead["id"], **SAMPLE["demo_site"]})
-    assert status == 201
-    return int(site["id"])
-
-
-def _generate(stack: Stack, site_id: int) -> str:
-    status, job, _ = stack.call("POST", "/api/v1/video-scripts/generate",
-                                {"demo_site_id": site_id, "voiceover": False})
-    assert status == 202
-    return str(job["id"])
-
 
 def _wait_for(condition: Callable[[], bool], what: str, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
@@ -94,13 +78,13 @@ def test_metrics_move_by_exactly_the_jobs_real_workers_ran(
                        WORKER_METRICS_PORT=str(worker_port))
     web_metrics = f"{stack.base_url}/metrics"
     budget_model = stack.settings.model_budget
-    site_id = _site(stack)
+    site_id = stack.create_site()
     before = scrape(web_metrics)
     assert series(before, "scriptforge_queue_depth") == {
         labels(queue="scripts"): 0, labels(queue="voiceover"): 0}
 
     # No worker yet: the job waits in the scripts queue, under this test's key prefix.
-    first = _generate(stack, site_id)
+    first = stack.start_generation(site_id)
     _wait_for(lambda: series(scrape(web_metrics), "scriptforge_queue_depth")
               [labels(queue="scripts")] == 1, "the queued job shows in scripts' depth")
     waiting = scrape(web_metrics)
@@ -108,7 +92,7 @@ def test_metrics_move_by_exactly_the_jobs_real_workers_ran(
         labels(kind="generate_script", status="queued"): 1}
 
     stack.start_worker()
-    second = _generate(stack, site_id)
+    second = stack.start_generation(site_id)
     for job_id in (first, second):
         assert stack.wait_for_job(job_id)["status"] == "succeeded"
         assert stack.call("GET", f"/api/v1/jobs/{job_id}")[0] == 200

@@ -20,7 +20,6 @@ from tests.integration.conftest import Stack
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.private_services import PrivatePostgres, PrivateRedis
 from tests.support.rows import rows_of
-from tests.web.helpers import SAMPLE
 
 pytestmark = pytest.mark.integration
 
@@ -29,21 +28,6 @@ FAST_DB_RETRY = {"JOB_DB_RETRY_INITIAL_SECONDS": "0.2", "JOB_DB_RETRY_MAX_SECOND
 
 
 
-
-def _site(stack: Stack) -> int:
-    status, lead, _ = stack.call("POST", "/api/v1/leads", {**SAMPLE["lead"], "value": 100})
-    assert status == 201
-    status, site, _ = stack.call("POST", "/api/v1/demo-sites",
-                                 {"lead_id": lead["id"], **SAMPLE["demo_site"]})
-    assert status == 201
-    return int(site["id"])
-
-
-def _generate(stack: Stack, site_id: int) -> str:
-    status, job, _ = stack.call("POST", "/api/v1/video-scripts/generate",
-                                {"demo_site_id": site_id, "voiceover": False})
-    assert status == 202
-    return str(job["id"])
 
 
 def _wait_for(condition: Callable[[], bool], what: str, stack: Stack,
@@ -79,8 +63,8 @@ def test_queued_jobs_are_not_drained_by_a_database_outage(
     make_stack: Callable[..., Stack], private_postgres: PrivatePostgres
 ) -> None:
     stack = make_stack(DATABASE_URL=private_postgres.url, **FAST_DB_RETRY)
-    site_id = _site(stack)
-    job_ids = [_generate(stack, site_id) for _ in range(4)]  # queued in Redis, no worker yet
+    site_id = stack.create_site()
+    job_ids = [stack.start_generation(site_id) for _ in range(4)]  # queued in Redis, no worker yet
 
     private_postgres.stop()
     stack.start_worker(concurrency=4)  # no beat: nothing but the retries can save the jobs
@@ -105,8 +89,8 @@ def test_a_running_job_interrupted_by_the_database_is_retried_at_once(
     # the retry did not wait for it.
     stack = make_stack(DATABASE_URL=private_postgres.url, **FAST_DB_RETRY)
     stack.start_worker(concurrency=2)
-    site_id = _site(stack)
-    job_id = _generate(stack, site_id)
+    site_id = stack.create_site()
+    job_id = stack.start_generation(site_id)
     _wait_for(lambda: len(fake_llm.chat_requests) >= 1, "the job must be calling the LLM",
               stack)
 
@@ -134,10 +118,10 @@ def test_calls_of_a_killed_worker_are_in_the_ledger(
 ) -> None:
     stack = make_stack()
     victim = stack.start_worker(name="victim")
-    site_id = _site(stack)
+    site_id = stack.create_site()
     fake_llm.push_faults("500", "503")  # two paid, failed calls, then a slow good one
     fake_llm.configure(latency=3.0)
-    job_id = _generate(stack, site_id)
+    job_id = stack.start_generation(site_id)
     _wait_for(lambda: len(fake_llm.chat_requests) >= 3, "the third call must be in flight",
               stack)
 
@@ -176,10 +160,10 @@ def test_jobs_posted_while_redis_is_down_are_accepted_and_finished_after(
 ) -> None:
     stack = make_stack(REDIS_URL=private_redis.url)
     stack.start_worker(beat=True)  # beat runs the sweeper every second here
-    site_id = _site(stack)
+    site_id = stack.create_site()
 
     private_redis.stop()
-    job_ids = [_generate(stack, site_id) for _ in range(5)]  # each answered 202 (asserted)
+    job_ids = [stack.start_generation(site_id) for _ in range(5)]  # each answered 202 (asserted)
     # Every publish failed (or was refused by the open breaker): the jobs are the sweeper's.
     _wait_for(lambda: not rows_of(postgres_url, Job, Job.id.in_([uuid.UUID(j) for j in job_ids]),
                                 Job.published_at.is_not(None)),

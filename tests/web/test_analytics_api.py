@@ -8,7 +8,6 @@ its lead and its place in the script count must stay.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -19,7 +18,6 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shared.config import Settings
 from shared.db.models import (
     DemoSite,
     Job,
@@ -38,7 +36,6 @@ from shared.db.tenancy import ALL_TENANTS
 from shared.db.types import utcnow
 from shared.script.types import Style, Tier
 from tests.support.keys import DEFAULT_TENANT_ID, issue_key, tenant_id
-from tests.support.runtime import RecordingPublisher
 from tests.web.helpers import keyed_client, row_counts
 
 HAIKU, TURBO = "anthropic/claude-3-haiku", "openai/gpt-4-turbo"
@@ -47,21 +44,6 @@ WINDOW = "since=2025-03-10&until=2025-03-11"
 
 def at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def analytics_app(
-    request: pytest.FixtureRequest, make_settings: Callable[..., Settings]
-) -> Iterator[Flask]:
-    from web.app import create_app
-
-    if request.param == "sqlite":
-        app = create_app(make_settings(), publisher=RecordingPublisher())
-    else:
-        url = request.getfixturevalue("postgres_url")
-        app = create_app(make_settings(database_url=url), publisher=RecordingPublisher())
-    yield app
-    app.extensions["scriptforge"].db_engine.dispose()
 
 
 class Seeded:
@@ -118,8 +100,8 @@ def _leads(session: Session, seeded: Seeded, *names: str) -> None:
 
 
 @pytest.fixture
-def seeded(analytics_app: Flask) -> Seeded:
-    seeded = Seeded(analytics_app)
+def seeded(app_on_each_database: Flask) -> Seeded:
+    seeded = Seeded(app_on_each_database)
     with session_scope(seeded.factory, DEFAULT_TENANT_ID) as session:
         _leads(session, seeded, "harbor", "quay")
         # Scripts: s1 (hard-deleted below), s2, s5 (soft-deleted) in the window; s3 just after.
@@ -175,9 +157,9 @@ def seeded(analytics_app: Flask) -> Seeded:
 
 
 @pytest.fixture
-def api(analytics_app: Flask, seeded: Seeded) -> FlaskClient:
+def api(app_on_each_database: Flask, seeded: Seeded) -> FlaskClient:
     """Tenant default's client, after s1 was hard-deleted through the API."""
-    client = keyed_client(analytics_app)
+    client = keyed_client(app_on_each_database)
     s1 = seeded.scripts["s1"]
     assert client.delete(f"/api/v1/video-scripts/{s1}?hard_delete=true").status_code == 204
     assert client.get(f"/api/v1/video-scripts/{s1}?include_deleted=true").status_code == 404
@@ -237,9 +219,9 @@ def test_costs_window_ends_are_whole_utc_days(api: FlaskClient) -> None:
 
 
 def test_another_tenant_sees_only_its_own_costs_and_stats(
-    analytics_app: Flask, api: FlaskClient, seeded: Seeded
+    app_on_each_database: Flask, api: FlaskClient, seeded: Seeded
 ) -> None:
-    other = keyed_client(analytics_app, tenant="other", scopes=["read"])
+    other = keyed_client(app_on_each_database, tenant="other", scopes=["read"])
     body = other.get(f"/api/v1/costs?{WINDOW}&group_by=lead").json
     assert _groups(body) == [(str(seeded.leads["other-lead"]), 100.0, 1, 9, 9)]
     assert (body["total_scripts"], body["fallback_rate"], body["budget_usd"]) == (1, 0.0, None)
@@ -292,9 +274,9 @@ def test_the_hard_deleted_scripts_calls_keep_their_cost_and_lead(
     ("sinse=2025-03-10", "sinse"),
 ])
 def test_bad_parameters_are_422_naming_them_and_write_nothing(
-    analytics_app: Flask, query: str, named: str
+    app_on_each_database: Flask, query: str, named: str
 ) -> None:
-    client = keyed_client(analytics_app)
+    client = keyed_client(app_on_each_database)
     before = row_counts(client)
     for path in ("/api/v1/costs", "/api/v1/stats"):  # /stats has no group_by: unknown
         response = client.get(f"{path}?{query}")
@@ -303,10 +285,10 @@ def test_bad_parameters_are_422_naming_them_and_write_nothing(
     assert row_counts(client) == before
 
 
-def test_reports_need_the_read_scope(analytics_app: Flask) -> None:
-    token = issue_key(analytics_app.extensions["scriptforge"].session_factory,
+def test_reports_need_the_read_scope(app_on_each_database: Flask) -> None:
+    token = issue_key(app_on_each_database.extensions["scriptforge"].session_factory,
                       scopes=["write"])
-    client = keyed_client(analytics_app, token=token)
+    client = keyed_client(app_on_each_database, token=token)
     for path in ("/api/v1/costs", "/api/v1/stats"):
         response = client.get(path)
         assert response.status_code == 403

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -13,31 +12,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 from openapi_spec_validator import validate as validate_openapi
 
-from shared.config import Settings
-from tests.support.runtime import RecordingPublisher
 from tests.web.helpers import SAMPLE, create_lead_and_site, keyed_client, row_counts
 
 TOO_BIG = 2**63  # one past the id columns' range (BIGINT / SQLite INTEGER)
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def hostile_app(
-    request: pytest.FixtureRequest, make_settings: Callable[..., Settings]
-) -> Iterator[Flask]:
-    from web.app import create_app
-
-    if request.param == "sqlite":
-        app = create_app(make_settings(), publisher=RecordingPublisher())
-    else:
-        url = request.getfixturevalue("postgres_url")
-        app = create_app(make_settings(database_url=url), publisher=RecordingPublisher())
-    yield app
-    app.extensions["scriptforge"].db_engine.dispose()
-
-
 @pytest.fixture
-def api(hostile_app: Flask) -> FlaskClient:
-    return keyed_client(hostile_app)
+def api(app_on_each_database: Flask) -> FlaskClient:
+    return keyed_client(app_on_each_database)
 
 
 def _refused(response: Any, status: int, *names: str) -> None:
@@ -184,9 +166,9 @@ def test_the_largest_lead_value_the_column_holds_is_stored(api: FlaskClient) -> 
 
 
 def test_a_chunked_body_over_the_cap_is_413_and_under_it_is_accepted(
-    api: FlaskClient, hostile_app: Flask
+    api: FlaskClient, app_on_each_database: Flask
 ) -> None:
-    cap = hostile_app.config["MAX_CONTENT_LENGTH"]
+    cap = app_on_each_database.config["MAX_CONTENT_LENGTH"]
     chunked = {"headers": {"Transfer-Encoding": "chunked"},
                # What gunicorn sets for a chunked request (it de-chunks and terminates).
                "environ_overrides": {"wsgi.input_terminated": True}}
