@@ -56,3 +56,8 @@ class MissingScopeError(DomainError):
     def __init__(self, scope: str) -> None:
         super().__init__(f"this API key lacks the '{scope}' scope this operation needs")
         self.scope = scope
+
+
+class DestinationRefusedError(DomainError):
+    """A webhook URL points where deliveries may not go (§12): not https, or an address
+    that is loopback, private, link-local or otherwise not public."""

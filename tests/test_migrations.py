@@ -135,6 +135,7 @@ def _rows_move_to_default(url: str) -> None:
             for table in ("leads", "idempotency_keys"):
                 owners = connection.execute(text(f"SELECT tenant_id FROM {table}")).scalars()
                 assert list(owners) == [default_id], table
+        upgrade_to_head(url)  # later revisions still apply on top of the moved rows
         assert _drift(url) == []
     finally:
         engine.dispose()
