@@ -28,8 +28,8 @@ from celery import Celery
 
 from shared.config import Settings
 from shared.db.models import JobKind
+from shared.jobs.kinds import spec_for
 from shared.jobs.publishing import JobPublisher
-from shared.tasknames import TASK_FOR_KIND
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +58,8 @@ class CeleryPublisher:
         )
 
     def publish(self, job_id: uuid.UUID, kind: JobKind) -> None:
-        task_name, queue = TASK_FOR_KIND[kind]
-        self._celery.send_task(task_name, args=[str(job_id)], queue=queue, retry=False)
+        spec = spec_for(kind)
+        self._celery.send_task(spec.task_name, args=[str(job_id)], queue=spec.queue, retry=False)
 
 
 class BackgroundPublisher:

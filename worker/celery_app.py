@@ -18,15 +18,9 @@ from celery.schedules import crontab
 from celery.signals import setup_logging, task_postrun, task_prerun
 
 from shared.config import ConfigError, load_settings
+from shared.jobs.kinds import job_task_names, task_routes
 from shared.logging import configure_logging
-from shared.tasknames import (
-    NIGHTLY_BATCH,
-    RUN_SCRIPT_JOB,
-    RUN_VOICEOVER_JOB,
-    SCRIPTS_QUEUE,
-    SWEEP_STUCK_JOBS,
-    VOICEOVER_QUEUE,
-)
+from shared.tasknames import NIGHTLY_BATCH, SCRIPTS_QUEUE, SWEEP_STUCK_JOBS
 
 
 @setup_logging.connect
@@ -43,7 +37,7 @@ def _configure_process_logging(**_kwargs: Any) -> None:
 
 
 log = logging.getLogger("worker.tasks")
-_JOB_TASKS = frozenset({RUN_SCRIPT_JOB, RUN_VOICEOVER_JOB})
+_JOB_TASKS = frozenset(job_task_names())
 
 
 def _job_id(args: tuple[Any, ...] | None, kwargs: dict[str, Any] | None) -> str | None:
@@ -97,8 +91,7 @@ app.conf.update(
     worker_cancel_long_running_tasks_on_connection_loss=False,
     task_default_queue=SCRIPTS_QUEUE,
     task_routes={
-        RUN_SCRIPT_JOB: {"queue": SCRIPTS_QUEUE},
-        RUN_VOICEOVER_JOB: {"queue": VOICEOVER_QUEUE},
+        **task_routes(),
         SWEEP_STUCK_JOBS: {"queue": SCRIPTS_QUEUE},
         NIGHTLY_BATCH: {"queue": SCRIPTS_QUEUE},
     },

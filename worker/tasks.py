@@ -11,17 +11,12 @@ from celery.signals import worker_process_init
 
 from shared.db.models import JobKind
 from shared.jobs.batch import start_nightly_batch
+from shared.jobs.kinds import job_task_names, spec_for
 from shared.jobs.runner import db_retry_countdown, run_job
 from shared.jobs.runtime import Runtime, build_runtime
 from shared.jobs.store import DatabaseUnavailableError
 from shared.jobs.sweeper import sweep_stuck_jobs
-from shared.tasknames import (
-    NIGHTLY_BATCH,
-    RUN_SCRIPT_JOB,
-    RUN_VOICEOVER_JOB,
-    SWEEP_STUCK_JOBS,
-    TASK_FOR_KIND,
-)
+from shared.tasknames import NIGHTLY_BATCH, SWEEP_STUCK_JOBS
 from worker.celery_app import app, settings
 
 _runtime: Runtime | None = None
@@ -32,8 +27,8 @@ class CeleryTaskPublisher:
     """Publishes follow-up jobs (chained voiceovers, sweeper re-publishes) from a worker."""
 
     def publish(self, job_id: uuid.UUID, kind: JobKind) -> None:
-        task_name, queue = TASK_FOR_KIND[kind]
-        app.send_task(task_name, args=[str(job_id)], queue=queue)
+        spec = spec_for(kind)
+        app.send_task(spec.task_name, args=[str(job_id)], queue=spec.queue)
 
 
 def runtime() -> Runtime:
@@ -79,18 +74,19 @@ def _run_or_retry(task: Task, job_id: str, supersedes_attempt: int | None,
         ) from outage
 
 
-@app.task(bind=True, name=RUN_SCRIPT_JOB, acks_late=True, reject_on_worker_lost=True,
-          ignore_result=True)
-def run_script_job(self: Task, job_id: str, supersedes_attempt: int | None = None,
-                   unrecorded_calls: list[dict[str, Any]] | None = None) -> None:
+def run_job_task(self: Task, job_id: str, supersedes_attempt: int | None = None,
+                 unrecorded_calls: list[dict[str, Any]] | None = None) -> None:
+    """Every job task has this body: the job row says which handler runs (its kind)."""
     _run_or_retry(self, job_id, supersedes_attempt, unrecorded_calls)
 
 
-@app.task(bind=True, name=RUN_VOICEOVER_JOB, acks_late=True, reject_on_worker_lost=True,
-          ignore_result=True)
-def run_voiceover_job(self: Task, job_id: str, supersedes_attempt: int | None = None,
-                      unrecorded_calls: list[dict[str, Any]] | None = None) -> None:
-    _run_or_retry(self, job_id, supersedes_attempt, unrecorded_calls)
+# One Celery task per task name the job kinds declare (shared/jobs/kinds.py); the name only
+# decides the queue and so the worker pool, the job's kind decides what runs.
+JOB_TASKS: dict[str, Task] = {
+    name: app.task(bind=True, name=name, acks_late=True, reject_on_worker_lost=True,
+                   ignore_result=True)(run_job_task)
+    for name in job_task_names()
+}
 
 
 @app.task(name=NIGHTLY_BATCH, ignore_result=True)

@@ -55,5 +55,23 @@ def checked_enum(enum_class: type[StrEnum], name: str) -> Enum:
     )
 
 
+def unchecked_enum(enum_class: type[StrEnum], name: str) -> Enum:
+    """A VARCHAR holding the enum's values, validated on write in Python only.
+
+    For value sets owned by code rather than the schema (job kinds): the database accepts
+    any string, SQLAlchemy refuses values outside the enum, and a new value needs no
+    migration.
+    """
+    return Enum(
+        enum_class,
+        name=name,
+        native_enum=False,
+        create_constraint=False,
+        length=32,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)

@@ -18,7 +18,7 @@ from shared.db.models import Job
 from shared.db.tenancy import ALL_TENANTS, tenant_context
 from shared.jobs import store
 from shared.jobs.call_ledger import UnrecordedCalls, write_unrecorded
-from shared.jobs.handlers import HANDLERS
+from shared.jobs.kinds import spec_for
 from shared.jobs.messages import public_error_message
 from shared.jobs.runtime import Runtime
 from shared.jobs.store import Claim, DatabaseUnavailableError, JobFailedError, StaleAttemptError
@@ -87,7 +87,7 @@ def db_retry_countdown(settings: Settings, retries: int) -> float:
 
 
 def _execute(runtime: Runtime, claim: Claim, job: Job) -> None:
-    handler = HANDLERS[job.kind]
+    handler = spec_for(job.kind).handler_function()
     try:
         handler(runtime, claim, job)
     except DatabaseUnavailableError:

@@ -8,7 +8,8 @@ from types import ModuleType
 import pytest
 
 from shared.config import ConfigError
-from shared.tasknames import NIGHTLY_BATCH, RUN_VOICEOVER_JOB, SWEEP_STUCK_JOBS, VOICEOVER_QUEUE
+from shared.jobs.kinds import RUN_VOICEOVER_JOB
+from shared.tasknames import NIGHTLY_BATCH, SWEEP_STUCK_JOBS, VOICEOVER_QUEUE
 
 
 def _load(monkeypatch: pytest.MonkeyPatch, **env: str) -> ModuleType:

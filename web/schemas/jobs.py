@@ -6,6 +6,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from shared.db.models import Job, JobKind, JobStatus
+from shared.jobs.kinds import spec_for
 from shared.script.types import Style
 from web.schemas.base import PaginationSchema, StrictBoolean, StrictSchema, id_field
 
@@ -48,13 +49,9 @@ class JobSchema(ma.Schema):
 
     def _links(self, job: Job) -> dict[str, str]:
         links = {"self": f"/api/v1/jobs/{job.id}"}
-        result = job.result or {}
-        if "script_id" in result:
-            links["result"] = f"/api/v1/video-scripts/{result['script_id']}"
-        elif "voiceover_id" in result and "script_id" in job.params:
-            links["result"] = f"/api/v1/video-scripts/{job.params['script_id']}/voiceover"
-        elif job.kind == JobKind.BATCH:  # the batch's progress, before and after the job ends
-            links["result"] = f"/api/v1/batches/{job.params['batch_id']}"
+        result_link = spec_for(job.kind).result_link(job.params, job.result)
+        if result_link is not None:
+            links["result"] = result_link
         return links
 
 
