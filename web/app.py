@@ -89,7 +89,8 @@ def _build_state(
         # Zero-services mode: the SQLite file is created and migrated on first start.
         upgrade_to_head(settings.resolved_database_url)
     if publisher is None and settings.embedded_worker:
-        worker = InProcessWorker(settings.embedded_worker_threads)
+        worker = InProcessWorker(settings.embedded_worker_threads,
+                                 webhook_workers=settings.webhook_concurrency)
         runtime = build_runtime(settings, worker)
         worker.attach(runtime)
         app.extensions["scriptforge.worker"] = worker

@@ -34,7 +34,7 @@ from shared.db.models import (
 from shared.db.tenancy import ALL_TENANTS
 from shared.db.types import utcnow
 from shared.jobs import store
-from shared.jobs.batch_progress import finish_batch_if_done
+from shared.jobs.batch_progress import emit_batch_finished, finish_batch_if_done
 from shared.jobs.generation import submit_generation
 from shared.jobs.publishing import publish_after_commit
 from shared.jobs.runtime import Runtime
@@ -137,11 +137,15 @@ def run_batch(runtime: Runtime, claim: Claim, job: Job) -> None:
         enqueued = _enqueue_all(runtime, params.batch_id)
     except Exception as exc:
         with runtime.session() as session:
-            session.execute(
-                update(Batch).where(Batch.id == params.batch_id)
+            failed = session.execute(
+                update(Batch).where(Batch.id == params.batch_id,
+                                    Batch.status == BatchStatus.RUNNING)
                 .values(status=BatchStatus.FAILED, finished_at=utcnow(),
                         error=f"{type(exc).__name__}: {exc}")
-            )
+                .returning(Batch.tenant_id)
+            ).scalar_one_or_none()
+            if failed is not None:
+                emit_batch_finished(session, params.batch_id, failed)
         raise JobFailedError("batch_failed", f"enqueueing stopped: {exc}") from exc
     with runtime.session() as session:
         session.execute(update(Batch).where(Batch.id == params.batch_id)
