@@ -31,6 +31,7 @@ from web.blueprints import (
     leads,
     video_scripts,
     voiceovers,
+    webhooks,
 )
 from web.docs_ui import ASSET_ENDPOINT, DOCS_CSP, PAGE_ENDPOINT, install_docs_ui
 from web.errors import ScriptforgeApi, register_domain_error_handlers, register_outage_handlers
@@ -71,7 +72,8 @@ def create_app(
     install_body_limit(app)
     install_query_guard(app)
     for blueprint in (leads.leads_blp, leads.demo_sites_blp, video_scripts.blp, jobs.blp,
-                      voiceovers.blp, batches.blp, admin.keys_blp, admin.tenant_blp):
+                      voiceovers.blp, batches.blp, admin.keys_blp, admin.tenant_blp,
+                      webhooks.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(health.blp)
     install_docs_ui(app)

@@ -177,7 +177,8 @@ def _lock_endpoint(session: Session, endpoint_id: int) -> None:
     """
     if session.get_bind().dialect.name != "postgresql":
         session.execute(update(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id)
-                        .values(enabled=WebhookEndpoint.enabled)
+                        .values(enabled=WebhookEndpoint.enabled,
+                                updated_at=WebhookEndpoint.updated_at)
                         .execution_options(synchronize_session=False))
     session.execute(select(WebhookEndpoint.id).where(WebhookEndpoint.id == endpoint_id)
                     .with_for_update())

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from shared.db.models import WebhookEndpoint
+from shared.db.models import WebhookDelivery, WebhookEndpoint
 from shared.db.types import utcnow
 from shared.repositories import webhooks as repo
 from shared.webhooks.publishing import publish_deliveries_after_commit
@@ -40,9 +40,9 @@ Data = Mapping[str, Any] | Callable[[], Mapping[str, Any]]
 
 
 def emit(session: Session, *, tenant_id: int, event_type: EventType, data: Data,
-         endpoint: WebhookEndpoint | None = None) -> list[int]:
+         endpoint: WebhookEndpoint | None = None) -> list[WebhookDelivery]:
     """Queue ``event_type`` for every subscribed endpoint (or only ``endpoint``, for a
-    ping); returns the delivery ids. ``data`` may be a callable, built only when someone
+    ping); returns the deliveries. ``data`` may be a callable, built only when someone
     listens, so a tenant without webhooks pays one small query per event."""
     endpoints = [endpoint] if endpoint is not None else repo.subscribers(
         session, tenant_id=tenant_id, event_type=event_type.value)
@@ -56,9 +56,8 @@ def emit(session: Session, *, tenant_id: int, event_type: EventType, data: Data,
                                 message_id=f"msg_{uuid.uuid4().hex}",
                                 event_type=event_type.value, payload=payload, now=now,
                                 endpoints=endpoints)
-    ids = [delivery.id for delivery in deliveries]
-    publish_deliveries_after_commit(session, ids)
-    return ids
+    publish_deliveries_after_commit(session, [delivery.id for delivery in deliveries])
+    return deliveries
 
 
 def json_ready(value: Any) -> Any:
