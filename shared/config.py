@@ -222,6 +222,12 @@ class Settings(BaseSettings):
     def _strip(cls, value: str) -> str:
         return value.strip()
 
+    @field_validator("webhook_secret_key", mode="before")
+    @classmethod
+    def _empty_secret_key_is_unset(cls, value: Any) -> Any:
+        # Compose passes ${WEBHOOK_SECRET_KEY:-}: an empty key must not become a fixed one.
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("webhook_retry_schedule")
     @classmethod
     def _retry_schedule(cls, value: str) -> str:
