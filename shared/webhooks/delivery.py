@@ -22,6 +22,8 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import IntegrityError
+
 from shared.config import Settings
 from shared.db.models import DeliveryState
 from shared.db.tenancy import ALL_TENANTS, tenant_context
@@ -119,8 +121,14 @@ def deliver(runtime: Runtime, delivery_id: int) -> str:
                               allow_private=settings.webhook_allow_private)
             decision = decide(settings, result, failures + (not result.delivered),
                               utcnow())
-        _record(runtime, delivery_id, endpoint_id, claim.attempt, result, decision,
-                failures + (decision.outcome != "delivered"))
+        try:
+            _record(runtime, delivery_id, endpoint_id, claim.attempt, result, decision,
+                    failures + (decision.outcome != "delivered"))
+        except IntegrityError:
+            # The webhook was deleted during the attempt; its deliveries and log went with it.
+            log.info("webhook deleted during a delivery attempt",
+                     extra={"delivery_id": delivery_id})
+            return "skipped"
     count_delivery(decision.outcome)
     log.info("webhook attempt", extra={"delivery_id": delivery_id, "attempt": claim.attempt,
                                        "status_code": result.status_code,

@@ -29,15 +29,19 @@ MAX_EXAMPLES = 150
 #   (tests/web/test_hostile_input.py covers NUL and lone surrogates by hand).
 # - Some 422s depend on stored data or configuration, not on the request's shape: the
 #   generate request's lead_id must be the demo site's lead and `model` needs
-#   LLM_ALLOW_MODEL_OVERRIDE; a section index must lie inside the stored script. A
-#   schema-valid request may meet them, so 422 is an accepted answer there (only there).
+#   LLM_ALLOW_MODEL_OVERRIDE; a section index must lie inside the stored script; a webhook
+#   URL must be https on a public address unless WEBHOOK_ALLOW_PRIVATE (known only after
+#   DNS). A schema-valid request may meet them, so 422 is an accepted answer there (only
+#   there).
+DATA_DEPENDENT_422 = ("^/api/v1/(video-scripts/(generate|{script_id}/section/{section_index})"
+                      "|webhooks)$")
 CONFIG = SchemathesisConfig.from_str(f"""
 [generation]
 allow-x00 = false
 max-examples = {MAX_EXAMPLES}
 
 [[operations]]
-include-path-regex = "^/api/v1/video-scripts/(generate|{{script_id}}/section/{{section_index}})$"
+include-path-regex = "{DATA_DEPENDENT_422}"
 checks.positive_data_acceptance.expected-statuses = [
     "2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx",
 ]
