@@ -291,3 +291,21 @@ def test_batch_finished_arrives(hooks_app: Flask) -> None:
         receiver.verified()
     assert finished["data"]["id"] == batch_id
     assert finished["data"]["status"] == "succeeded"
+
+
+def test_a_failed_voiceover_reports_voiceover_failed_and_job_failed(
+    make_app: Callable[..., Flask],
+) -> None:
+    client = keyed_client(make_app(voiceover_engine="openai"))  # and no TTS key configured
+    with webhook_receiver() as receiver:
+        register(client, receiver, events=["voiceover.failed", "job.failed"])
+        _, site_id = create_lead_and_site(client)
+        job = client.post("/api/v1/video-scripts/generate", json={"demo_site_id": site_id}).json
+        script_id = wait_for_job(client, job["id"])["result"]["script_id"]
+        voiceover = receiver.wait_for_type("voiceover.failed").event
+        failed = receiver.wait_for_type("job.failed").event
+        receiver.verified()
+    assert voiceover["data"]["script_id"] == script_id
+    assert voiceover["data"]["status"] == "failed"
+    assert failed["data"]["kind"] == "voiceover"
+    assert failed["data"]["error"]["type"] == "tts_unavailable"

@@ -9,15 +9,18 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from shared.config import Settings
-from shared.db.models import DeliveryState, JobKind, WebhookDelivery, WebhookEvent
+from shared.config import ConfigError, Settings, load_settings
+from shared.db.models import DeliveryState, Job, JobKind, WebhookDelivery, WebhookEvent
 from shared.db.tenancy import ALL_TENANTS
 from shared.db.types import utcnow
 from shared.jobs import store
 from shared.jobs.runtime import Runtime
+from shared.jobs.sweeper import sweep_stuck_jobs
 from shared.repositories import webhooks as repo
+from shared.webhooks.delivery import retry_delay
 from shared.webhooks.secrets import SecretBox
 from shared.webhooks.sweeper import sweep_outbox
+from tests.support.keys import DEFAULT_TENANT_ID
 from tests.support.runtime import RecordingPublisher, recording_runtime
 
 
@@ -115,3 +118,35 @@ def test_the_sweeper_publishes_due_and_abandoned_deliveries_only(runtime: Runtim
     with runtime.session() as session:
         states = {d.state for d in session.scalars(select(WebhookDelivery))}
     assert states == {DeliveryState.PENDING}
+
+
+def test_a_job_the_sweeper_gives_up_on_reports_job_failed(runtime: Runtime) -> None:
+    """The sweeper's session is deployment-wide; the event still belongs to the job's
+    tenant and goes to that tenant's endpoints."""
+    _endpoint(runtime, ["job.failed"])
+    claim = _running_job(runtime)
+    with runtime.session() as session:
+        job = session.get_one(Job, claim.job_id)
+        job.attempts = runtime.settings.job_max_attempts
+        job.lease_expires_at = utcnow() - timedelta(seconds=1)
+    assert sweep_stuck_jobs(runtime).abandoned == 1
+    [event] = _events(runtime)
+    assert event.type == "job.failed"
+    assert event.tenant_id == DEFAULT_TENANT_ID
+    assert event.payload["data"]["error"]["type"] == "abandoned"
+
+
+def test_retry_delays_follow_the_schedule_with_jitter_then_give_up(tmp_path: Path) -> None:
+    settings = Settings(var_dir=tmp_path, webhook_retry_schedule="10,100")
+    first, second = retry_delay(settings, 1), retry_delay(settings, 2)
+    assert first is not None
+    assert second is not None
+    assert 8 <= first <= 12
+    assert 80 <= second <= 120
+    assert retry_delay(settings, 3) is None
+
+
+@pytest.mark.parametrize("schedule", ["", "5,soon", "-1", "5,,x"])
+def test_a_bad_retry_schedule_stops_the_process_naming_it(schedule: str) -> None:
+    with pytest.raises(ConfigError, match="WEBHOOK_RETRY_SCHEDULE"):
+        load_settings(webhook_retry_schedule=schedule)
