@@ -71,6 +71,7 @@ def upgrade() -> None:
     sa.Column("next_attempt_at", shared.db.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column("lease_expires_at", shared.db.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column("published_at", shared.db.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column("waiting_since", shared.db.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column("created_at", shared.db.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column("updated_at", shared.db.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column("tenant_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -83,6 +84,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
         batch_op.create_index("ix_webhook_deliveries_endpoint_lease", ["endpoint_id", "lease_expires_at"], unique=False)
+        batch_op.create_index("ix_webhook_deliveries_endpoint_waiting", ["endpoint_id", "waiting_since"], unique=False)
         batch_op.create_index(batch_op.f("ix_webhook_deliveries_event_id"), ["event_id"], unique=False)
         batch_op.create_index("ix_webhook_deliveries_state_next", ["state", "next_attempt_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_webhook_deliveries_tenant_id"), ["tenant_id"], unique=False)
@@ -121,6 +123,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_webhook_deliveries_tenant_id"))
         batch_op.drop_index("ix_webhook_deliveries_state_next")
         batch_op.drop_index(batch_op.f("ix_webhook_deliveries_event_id"))
+        batch_op.drop_index("ix_webhook_deliveries_endpoint_waiting")
         batch_op.drop_index("ix_webhook_deliveries_endpoint_lease")
 
     op.drop_table("webhook_deliveries")

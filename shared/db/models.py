@@ -480,6 +480,7 @@ class WebhookDelivery(TenantOwned, Base):
         UniqueConstraint("endpoint_id", "event_id", name="uq_webhook_deliveries_endpoint_event"),
         Index("ix_webhook_deliveries_state_next", "state", "next_attempt_at"),
         Index("ix_webhook_deliveries_endpoint_lease", "endpoint_id", "lease_expires_at"),
+        Index("ix_webhook_deliveries_endpoint_waiting", "endpoint_id", "waiting_since"),
         NEVER_REUSE_IDS,
     )
 
@@ -501,6 +502,9 @@ class WebhookDelivery(TenantOwned, Base):
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When a message for the next attempt was sent (or is due); None: the sweeper sends it.
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set while the delivery waits for a free slot at its endpoint (the per-endpoint cap):
+    # the attempt that frees one publishes the longest-waiting delivery.
+    waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

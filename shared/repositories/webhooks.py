@@ -118,6 +118,7 @@ def rearm(session: Session, delivery: WebhookDelivery) -> WebhookDelivery:
     now = utcnow()
     delivery.state = DeliveryState.PENDING
     delivery.failures = 0
+    delivery.waiting_since = None
     delivery.next_attempt_at = now
     delivery.published_at = now
     delivery.updated_at = now
@@ -164,9 +165,8 @@ class Claimed:
 
 @dataclass(frozen=True)
 class Busy:
-    """The endpoint already has its cap of deliveries in flight; retry at ``retry_at``."""
-
-    retry_at: datetime
+    """The endpoint already has its cap of deliveries in flight: the delivery waits for
+    the attempt that frees a slot to hand it on (:func:`take_waiting`)."""
 
 
 def _lock_endpoint(session: Session, endpoint_id: int) -> None:
@@ -185,7 +185,7 @@ def _lock_endpoint(session: Session, endpoint_id: int) -> None:
 
 
 def claim_delivery(session: Session, delivery_id: int, *, now: datetime, lease_seconds: float,
-                   max_in_flight: int, busy_delay_seconds: float) -> Claimed | Busy | None:
+                   max_in_flight: int) -> Claimed | Busy | None:
     """Take the delivery's next attempt, or say why not (None: nothing to do now)."""
     delivery = session.get(WebhookDelivery, delivery_id)
     if delivery is None or delivery.state != DeliveryState.PENDING:
@@ -203,11 +203,14 @@ def claim_delivery(session: Session, delivery_id: int, *, now: datetime, lease_s
             WebhookDelivery.lease_expires_at > now,
         )) or 0
     if in_flight >= max_in_flight:
-        retry_at = now + timedelta(seconds=busy_delay_seconds)
-        delivery.next_attempt_at = retry_at
-        delivery.published_at = retry_at
+        # Parked, holding no thread and sending no message: it stays due, and counts as
+        # published now, so the sweeper only steps in if no hand-off comes within
+        # WEBHOOK_REPUBLISH_AFTER_SECONDS (a worker died between attempt and hand-off).
+        if delivery.waiting_since is None:
+            delivery.waiting_since = now
+        delivery.published_at = now
         session.flush()
-        return Busy(retry_at=retry_at)
+        return Busy()
     attempt = session.execute(
         update(WebhookDelivery)
         .where(WebhookDelivery.id == delivery_id,
@@ -215,7 +218,7 @@ def claim_delivery(session: Session, delivery_id: int, *, now: datetime, lease_s
                WebhookDelivery.attempts == delivery.attempts,
                or_(WebhookDelivery.lease_expires_at.is_(None),
                    WebhookDelivery.lease_expires_at <= now))
-        .values(attempts=WebhookDelivery.attempts + 1,
+        .values(attempts=WebhookDelivery.attempts + 1, waiting_since=None,
                 lease_expires_at=now + timedelta(seconds=lease_seconds), updated_at=now)
         .returning(WebhookDelivery.attempts)
         .execution_options(synchronize_session=False)
@@ -250,6 +253,29 @@ def record_attempt(session: Session, *, delivery_id: int, endpoint_id: int, atte
     ).scalar_one_or_none()
     session.flush()
     return moved is not None
+
+
+def take_waiting(session: Session, endpoint_id: int, *, now: datetime) -> int | None:
+    """The delivery that has waited longest for a slot at this endpoint, marked published
+    (its message is about to go); None if nothing waits.
+
+    Locks the endpoint like a claim does, so a delivery cannot park unseen between this
+    look and the freed slot becoming visible.
+    """
+    _lock_endpoint(session, endpoint_id)
+    waiting = session.scalar(
+        select(WebhookDelivery)
+        .where(WebhookDelivery.endpoint_id == endpoint_id,
+               WebhookDelivery.waiting_since.is_not(None),
+               WebhookDelivery.state == DeliveryState.PENDING)
+        .order_by(WebhookDelivery.waiting_since, WebhookDelivery.id)
+        .limit(1)
+    )
+    if waiting is None:
+        return None
+    waiting.published_at = now
+    session.flush()
+    return waiting.id
 
 
 def disable_endpoint(session: Session, endpoint_id: int, reason: str) -> None:

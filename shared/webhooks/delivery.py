@@ -56,11 +56,6 @@ def retry_delay(settings: Settings, failures: int) -> float | None:
     return delays[failures - 1] * random.uniform(*JITTER)  # jitter, not cryptography
 
 
-def busy_delay() -> float:
-    """Wait for a slot at a saturated endpoint: short, jittered, never holding a thread."""
-    return random.uniform(0.5, 1.5)
-
-
 @dataclass(frozen=True)
 class Decision:
     outcome: str  # delivered, retrying, failed, disabled
@@ -92,13 +87,9 @@ def deliver(runtime: Runtime, delivery_id: int) -> str:
         with runtime.session() as session:
             claim = repo.claim_delivery(
                 session, delivery_id, now=now, lease_seconds=lease_seconds(settings),
-                max_in_flight=settings.webhook_max_in_flight_per_endpoint,
-                busy_delay_seconds=busy_delay())
+                max_in_flight=settings.webhook_max_in_flight_per_endpoint)
             if isinstance(claim, repo.Busy):
-                publish_deliveries_after_commit(
-                    session, [delivery_id],
-                    countdown=(claim.retry_at - now).total_seconds())
-                return "busy"
+                return "busy"  # parked until an attempt at this endpoint frees a slot
             if claim is None:
                 return "skipped"
             endpoint_id, url = claim.endpoint.id, claim.endpoint.url
@@ -156,6 +147,10 @@ def _record(runtime: Runtime, delivery_id: int, endpoint_id: int, attempt: int,
                 f"the receiver answered 410 Gone on {now.isoformat(timespec='seconds')}")
         if moved and countdown is not None:
             publish_deliveries_after_commit(session, [delivery_id], countdown=countdown)
+        # This attempt's slot is free: hand it to the delivery that waited longest for one.
+        waiting = repo.take_waiting(session, endpoint_id, now=now)
+        if waiting is not None:
+            publish_deliveries_after_commit(session, [waiting])
 
 
 def count_delivery(outcome: str) -> None:

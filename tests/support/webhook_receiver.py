@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -27,6 +28,7 @@ class Received:
     path: str
     headers: dict[str, str]
     body: bytes
+    arrived_at: datetime
 
     @property
     def event(self) -> dict[str, Any]:
@@ -53,7 +55,8 @@ class WebhookReceiver:
                 body = self.rfile.read(int(self.headers.get("content-length") or 0))
                 with receiver._changed:
                     receiver.received.append(Received(
-                        self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+                        self.path, {k.lower(): v for k, v in self.headers.items()}, body,
+                        datetime.now(UTC)))
                     reply = receiver.replies.pop(0) if receiver.replies else receiver.default
                     receiver._changed.notify_all()
                 if reply == HANG:
