@@ -225,6 +225,9 @@ def start_stack(services: Services, name: str, settings: dict[str, str], *,
         "LLM_TIMEOUT_SECONDS": "10",
         "LLM_BACKOFF_INITIAL_SECONDS": "0.2",
         "LLM_BACKOFF_MAX_SECONDS": "2",
+        # Measures outages, not the per-key limits (one key submits every job).
+        "RATE_LIMIT": "1000000/minute",
+        "RATE_LIMIT_JOBS": "1000000/minute",
         **settings,
     }
     for key in ("OPENROUTER_API_KEY", "TTS_BASE_URL", "TTS_API_KEY"):

@@ -72,6 +72,9 @@ def main() -> None:
         "WORKER_CONCURRENCY": str(args.concurrency),
         "BROKER_MAX_CONNECTIONS": str(max(200, args.concurrency * 3)),
         "LOG_LEVEL": "WARNING",
+        # Measures the pipeline, not the per-key limits (one key submits every job).
+        "RATE_LIMIT": "1000000/minute",
+        "RATE_LIMIT_JOBS": "1000000/minute",
         "PYTHONPATH": str(ROOT),
     }
     processes: list[subprocess.Popen[bytes]] = []

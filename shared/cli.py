@@ -20,7 +20,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared.config import Settings, load_settings
@@ -73,9 +72,8 @@ def run(argv: Sequence[str] | None, settings: Settings) -> Any:
     with _session(settings) as session:
         if args.group == "keys" and args.command == "list":
             tenant = tenant_repo.get_tenant_by_slug(session, args.tenant)
-            rows = session.scalars(select(ApiKey).where(ApiKey.tenant_id == tenant.id)
-                                   .order_by(ApiKey.id))
-            return [key_json(key, tenant.slug) for key in rows]
+            return [key_json(key, tenant.slug)
+                    for key in api_keys.keys_of_tenant(session, tenant.id)]
         if args.group == "keys" and args.command == "revoke":
             key = api_keys.revoke_key(session, args.id)
             return key_json(key, tenant_repo.get_tenant(session, key.tenant_id).slug)

@@ -13,6 +13,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from limits import parse_many
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -192,8 +193,40 @@ class Settings(BaseSettings):
 
     # --- web ----------------------------------------------------------------------------
     max_content_length: int = Field(default=1024 * 1024, ge=1024)
+    rate_limit: str = Field(
+        default="600/minute",
+        description="Requests per API key on every authenticated route together (§11); "
+        "a limits string such as '600/minute' or '10/second;600/minute'.",
+    )
+    rate_limit_jobs: str = Field(
+        default="120/minute",
+        description="Job-creating requests (generate, regenerate, voiceover, batch) per "
+        "API key, on top of RATE_LIMIT.",
+    )
     log_level: str = "INFO"
     log_json: bool = False
+
+    # --- metrics (§13) ------------------------------------------------------------------
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token /metrics requires; unset: /metrics is open (keep it "
+        "on a private network then).",
+    )
+    metrics_cache_seconds: float = Field(
+        default=15.0, ge=0, le=300,
+        description="How long one scrape's database and broker figures are reused (one "
+        "read per Prometheus scrape interval, however many servers scrape).",
+    )
+    prometheus_multiproc_dir: str = Field(
+        default="",
+        description="prometheus_client's multiprocess directory (it reads the variable "
+        "itself): processes count there and /metrics sums them. gunicorn.conf.py sets it "
+        "for the web; set it for a prefork Celery worker.",
+    )
+    worker_metrics_port: int = Field(
+        default=0, ge=0, le=65535,
+        description="Port of each Celery worker's own Prometheus exporter; 0: none.",
+    )
 
     @field_validator("log_level")
     @classmethod
@@ -216,6 +249,36 @@ class Settings(BaseSettings):
         if len(value.split()) != 5:
             raise ValueError("must be a five-field crontab such as '0 2 * * *'")
         return value
+
+    @field_validator("prometheus_multiproc_dir")
+    @classmethod
+    def _existing_directory(cls, value: str) -> str:
+        value = value.strip()
+        if value and not Path(value).is_dir():
+            raise ValueError("must be an existing directory (gunicorn.conf.py creates it)")
+        return value
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _no_blank_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().strip():
+            return None
+        return value
+
+    @field_validator("rate_limit", "rate_limit_jobs")
+    @classmethod
+    def _rate_limit_string(cls, value: str) -> str:
+        # Parsed here, at start, so a typo stops the process naming the variable instead of
+        # surfacing as a 500 on the first request that meets the limit.
+        try:
+            items = parse_many(value)
+        except ValueError:
+            raise ValueError(
+                "must be a rate limit such as '600/minute' or '10/second;600/minute'"
+            ) from None
+        if any(item.amount < 1 for item in items):
+            raise ValueError("every limit must allow at least one request")
+        return value.strip()
 
     @field_validator("database_url", "redis_url", "llm_base_url", "tts_base_url")
     @classmethod

@@ -8,7 +8,7 @@ from typing import Any
 from flask import request
 
 from shared.db.models import Job
-from shared.jobs.idempotency import HEADER, create_idempotently, fingerprint
+from shared.repositories.idempotency import HEADER, create_idempotently, fingerprint
 from web.db import get_session, state
 
 

@@ -29,13 +29,16 @@ from web.blueprints import (
     health,
     jobs,
     leads,
+    metrics,
     video_scripts,
     voiceovers,
     webhooks,
 )
 from web.docs_ui import ASSET_ENDPOINT, DOCS_CSP, PAGE_ENDPOINT, install_docs_ui
 from web.errors import ScriptforgeApi, register_domain_error_handlers, register_outage_handlers
+from web.http_metrics import install_http_metrics
 from web.parsing import install_body_limit, install_converters, install_query_guard
+from web.rate_limits import install_rate_limits
 from web.security_headers import install_security_headers
 
 
@@ -66,6 +69,7 @@ def create_app(
 
     api = ScriptforgeApi(app)
     auth.init_app(app, api)  # first hook: a stranger learns nothing from later checks
+    install_rate_limits(app, settings)  # second: counts per key, so after authentication
     register_domain_error_handlers(app)
     register_outage_handlers(app)
     install_converters(app, api)  # bounded path ids; before any route is registered
@@ -76,10 +80,12 @@ def create_app(
                       webhooks.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(health.blp)
+    metrics.init_app(app, app.extensions[db.EXTENSION])
     install_docs_ui(app)
     install_security_headers(app, page_policies={PAGE_ENDPOINT: DOCS_CSP},
                              cacheable_endpoints=frozenset({ASSET_ENDPOINT}))
     install_access_log(app)
+    install_http_metrics(app)
     return app
 
 
@@ -113,7 +119,8 @@ def _build_state(
             retry=Retry(NoBackoff(), 0),
         )
     ping = redis_client.ping if redis_client is not None else None
-    return db.WebState(settings, engine, factory, publisher, ping_broker=ping)
+    return db.WebState(settings, engine, factory, publisher, ping_broker=ping,
+                       broker=redis_client)
 
 
 def _broker_publisher(settings: Settings, engine: Engine) -> JobPublisher:

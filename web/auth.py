@@ -15,6 +15,7 @@ an administration key cannot, by accident, also approve scripts or spend LLM mon
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -28,11 +29,19 @@ from shared.repositories import api_keys
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/api/openapi.json", "/api/docs"})
+# /metrics is outside the key scheme; METRICS_TOKEN guards it (web/blueprints/metrics.py).
+PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/api/openapi.json", "/api/docs"})
 PUBLIC_PREFIXES = ("/api/docs/",)  # the docs UI's local assets
 SECURITY_SCHEME = "bearerAuth"
 _CHALLENGE = 'Bearer realm="scriptforge"'
 _NO_SCOPE_NEEDED = frozenset({"OPTIONS"})
+TOO_MANY_REQUESTS_DOC: dict[str, Any] = {
+    "description": "Too many requests with this API key: RATE_LIMIT on every operation, "
+                   "RATE_LIMIT_JOBS as well on those that create jobs. The message names the "
+                   "limit; retry after Retry-After seconds.",
+    "headers": {"Retry-After": {"description": "Seconds until the limit lets a request in.",
+                                "schema": {"type": "integer"}}},
+}
 
 
 @dataclass(frozen=True)
@@ -57,6 +66,9 @@ def requires_scope(scope: str) -> Callable[[F], F]:
             "responses": {
                 "401": {"description": "Missing, unknown or revoked API key."},
                 "403": {"description": f"The API key lacks the '{scope}' scope."},
+                # Every operation with a scope is authenticated, hence rate limited per key
+                # (web/rate_limits.py); documented here so no such operation can miss it.
+                "429": copy.deepcopy(TOO_MANY_REQUESTS_DOC),
             },
         })(func)
         documented.required_scope = scope  # type: ignore[attr-defined]
@@ -69,18 +81,23 @@ def is_public(path: str) -> bool:
     return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
 
 
-def declared_scope(app: Flask, endpoint: str, method: str) -> str | None:
-    """The scope the view behind ``endpoint`` declares for ``method`` (None: none)."""
+def operation_handler(app: Flask, endpoint: str, method: str) -> Callable[..., Any] | None:
+    """The function that answers ``method`` on ``endpoint`` (a MethodView's method, or the
+    view itself), where decorators such as :func:`requires_scope` leave their marks."""
     view = app.view_functions.get(endpoint)
     if view is None:
         return None
     view_class = getattr(view, "view_class", None)
-    if view_class is not None:
-        name = "get" if method == "HEAD" else method.lower()
-        target = getattr(view_class, name, None)
-    else:
-        target = view
-    scope: str | None = getattr(target, "required_scope", None)
+    if view_class is None:
+        return view
+    name = "get" if method == "HEAD" else method.lower()
+    handler: Callable[..., Any] | None = getattr(view_class, name, None)
+    return handler
+
+
+def declared_scope(app: Flask, endpoint: str, method: str) -> str | None:
+    """The scope the view behind ``endpoint`` declares for ``method`` (None: none)."""
+    scope: str | None = getattr(operation_handler(app, endpoint, method), "required_scope", None)
     return scope
 
 

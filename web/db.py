@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import redis
 from flask import Flask, current_app, g
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,6 +25,8 @@ class WebState:
     publisher: JobPublisher
     # Raises when the broker cannot be reached; None in embedded mode (no broker).
     ping_broker: Callable[[], object] | None = None
+    # The same short-timeout client, read by /metrics for queue depth; None when embedded.
+    broker: redis.Redis | None = None
 
 
 def state() -> WebState:

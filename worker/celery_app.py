@@ -15,7 +15,13 @@ from typing import Any
 
 from celery import Celery, Task
 from celery.schedules import crontab
-from celery.signals import setup_logging, task_postrun, task_prerun
+from celery.signals import (
+    setup_logging,
+    task_postrun,
+    task_prerun,
+    worker_init,
+    worker_process_shutdown,
+)
 
 from shared.config import ConfigError, load_settings
 from shared.jobs.kinds import (
@@ -26,6 +32,7 @@ from shared.jobs.kinds import (
 )
 from shared.logging import configure_logging
 from shared.tasknames import NIGHTLY_BATCH, SCRIPTS_QUEUE, SWEEP_STUCK_JOBS
+from worker.exporter import forget_child, start_exporter
 
 
 @setup_logging.connect
@@ -39,6 +46,17 @@ def _configure_process_logging(**_kwargs: Any) -> None:
     the level (the Procfile passes the same value as ``--loglevel``).
     """
     configure_logging(settings)
+
+
+@worker_init.connect
+def _start_metrics_exporter(**_kwargs: Any) -> None:
+    """The worker's own Prometheus exporter, before the pool starts (worker/exporter.py)."""
+    start_exporter(settings)
+
+
+@worker_process_shutdown.connect
+def _forget_pool_child(pid: int | None = None, **_kwargs: Any) -> None:
+    forget_child(settings, pid)
 
 
 log = logging.getLogger("worker.tasks")

@@ -10,6 +10,7 @@ from celery import Task
 from celery.signals import worker_process_init
 
 from shared.db.models import JobKind
+from shared.errors import DatabaseUnavailableError
 from shared.jobs.batch import start_nightly_batch
 from shared.jobs.kinds import (
     DELIVER_WEBHOOK,
@@ -19,7 +20,6 @@ from shared.jobs.kinds import (
 )
 from shared.jobs.runner import db_retry_countdown, run_job
 from shared.jobs.runtime import Runtime, build_runtime
-from shared.jobs.store import DatabaseUnavailableError
 from shared.jobs.sweeper import sweep_stuck_jobs
 from shared.tasknames import NIGHTLY_BATCH, SWEEP_STUCK_JOBS, WEBHOOKS_QUEUE
 from shared.webhooks.delivery import deliver

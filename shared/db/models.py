@@ -341,7 +341,9 @@ class LLMCall(TenantOwned, Base):
 
     __table_args__ = (
         UniqueConstraint("job_id", "attempt", "sequence", name="uq_llm_calls_job_attempt_seq"),
-        Index("ix_llm_calls_tenant_created", "tenant_id", "created_at"),
+        # The budget check (§11) sums a tenant's month from this index alone on Postgres.
+        Index("ix_llm_calls_tenant_created", "tenant_id", "created_at",
+              postgresql_include=["cost_usd"]),
         NEVER_REUSE_IDS,
     )
 

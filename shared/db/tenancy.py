@@ -27,6 +27,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker, with_loader_criteria
 
 from shared.db.models import TenantOwned
+from shared.errors import CrossTenantWriteError, UnscopedSessionError
 
 TENANT_KEY = "scriptforge.tenant_id"
 
@@ -41,14 +42,6 @@ ALL_TENANTS = _AllTenants.ALL_TENANTS
 TenantScope = int | _AllTenants
 
 _current: ContextVar[TenantScope | None] = ContextVar("scriptforge_tenant", default=None)
-
-
-class UnscopedSessionError(RuntimeError):
-    """A session touched tenant-owned rows without saying whose (a programming error)."""
-
-
-class CrossTenantWriteError(RuntimeError):
-    """A row of one tenant was about to be written through another tenant's session."""
 
 
 def scope_session(session: Session, tenant: TenantScope) -> Session:

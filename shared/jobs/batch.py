@@ -18,28 +18,24 @@ import uuid
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shared.db.models import (
     Batch,
     BatchStatus,
-    DemoSite,
     Job,
     JobKind,
-    JobStatus,
-    VideoScript,
 )
 from shared.db.tenancy import ALL_TENANTS
 from shared.db.types import utcnow
-from shared.jobs import store
-from shared.jobs.batch_progress import emit_batch_finished, finish_batch_if_done
+from shared.errors import JobFailedError
 from shared.jobs.generation import submit_generation
 from shared.jobs.publishing import publish_after_commit
 from shared.jobs.runtime import Runtime
-from shared.jobs.store import Claim, JobFailedError
-from shared.repositories.common import get_or_raise
+from shared.repositories import batches
+from shared.repositories import jobs as store
+from shared.repositories.jobs import Claim
 from shared.repositories.tenants import list_tenant_ids
 
 log = logging.getLogger(__name__)
@@ -59,12 +55,8 @@ def nightly_key(now: datetime) -> str:
 
 def start_batch(session: Session, *, trigger: str, batch_key: str) -> Job | None:
     """Create the batch row and its job (published after commit); None if the key exists."""
-    last_success = session.scalar(
-        select(Batch.started_at).where(Batch.status == BatchStatus.SUCCEEDED)
-        .order_by(Batch.started_at.desc()).limit(1)
-    )
     batch = Batch(batch_key=batch_key, trigger=trigger, status=BatchStatus.RUNNING,
-                  since=last_success, started_at=utcnow())
+                  since=batches.last_success_started_at(session), started_at=utcnow())
     try:
         with session.begin_nested():
             session.add(batch)
@@ -104,53 +96,16 @@ def submit_manual_batch(session: Session) -> Job:
     return job
 
 
-def get_batch(session: Session, batch_id: int) -> Batch:
-    return get_or_raise(session, Batch, batch_id, "batch")
-
-
-def candidate_sites(
-    session: Session, *, batch: Batch, after_id: int, limit: int
-) -> list[tuple[int, int]]:
-    """(demo site id, lead id) of the next chunk of sites that still need a script."""
-    lead_has_script = exists().where(
-        VideoScript.lead_id == DemoSite.lead_id, VideoScript.is_deleted.is_(False)
-    )
-    already_taken = exists().where(
-        Job.demo_site_id == DemoSite.id,
-        Job.kind == JobKind.GENERATE_SCRIPT,
-        (Job.status.in_([JobStatus.QUEUED, JobStatus.RUNNING])) | (Job.batch_id == batch.id),
-    )
-    query = (
-        select(DemoSite.id, DemoSite.lead_id)
-        .where(DemoSite.id > after_id, ~lead_has_script, ~already_taken)
-        .order_by(DemoSite.id)
-        .limit(limit)
-    )
-    if batch.since is not None:
-        query = query.where(DemoSite.created_at >= batch.since)
-    return [(row.id, row.lead_id) for row in session.execute(query)]
-
-
 def run_batch(runtime: Runtime, claim: Claim, job: Job) -> None:
     params = BatchParams.model_validate(job.params)
     try:
         enqueued = _enqueue_all(runtime, params.batch_id)
     except Exception as exc:
         with runtime.session() as session:
-            failed = session.execute(
-                update(Batch).where(Batch.id == params.batch_id,
-                                    Batch.status == BatchStatus.RUNNING)
-                .values(status=BatchStatus.FAILED, finished_at=utcnow(),
-                        error=f"{type(exc).__name__}: {exc}")
-                .returning(Batch.tenant_id)
-            ).scalar_one_or_none()
-            if failed is not None:
-                emit_batch_finished(session, params.batch_id, failed)
+            batches.mark_failed(session, params.batch_id, error=f"{type(exc).__name__}: {exc}")
         raise JobFailedError("batch_failed", f"enqueueing stopped: {exc}") from exc
     with runtime.session() as session:
-        session.execute(update(Batch).where(Batch.id == params.batch_id)
-                        .values(enqueue_complete=True))
-        finish_batch_if_done(session, params.batch_id)
+        batches.mark_enqueue_complete(session, params.batch_id)
         store.complete_job(session, claim, result={"batch_id": params.batch_id,
                                                    "enqueued": enqueued})
 
@@ -162,8 +117,8 @@ def _enqueue_all(runtime: Runtime, batch_id: int) -> int:
         try:
             with runtime.session() as session:
                 batch = session.get_one(Batch, batch_id)
-                sites = candidate_sites(session, batch=batch, after_id=after_id,
-                                        limit=settings.batch_chunk_size)
+                sites = batches.candidate_sites(session, batch=batch, after_id=after_id,
+                                                limit=settings.batch_chunk_size)
                 if not sites:
                     return total
                 for site_id, lead_id in sites:
@@ -175,10 +130,7 @@ def _enqueue_all(runtime: Runtime, batch_id: int) -> int:
                         dedupe_key=f"batch:{batch.batch_key}:site:{site_id}",
                         batch_id=batch_id,
                     )
-                session.execute(
-                    update(Batch).where(Batch.id == batch_id)
-                    .values(found=Batch.found + len(sites), enqueued=Batch.enqueued + len(sites))
-                )
+                batches.count_enqueued(session, batch_id, len(sites))
         except IntegrityError:
             # Another attempt of this batch enqueued some of these sites first; the next
             # query no longer returns them.

@@ -8,9 +8,16 @@ call in a short transaction of its own, first as ``in_flight`` just before the r
 out, then with the reply's figures. A row that cannot be written then (the database
 is away) is kept in memory; the attempt's store writes it with the script, and if the
 store fails on the database too, the rows travel with the task's retry
-(:class:`~shared.jobs.store.DatabaseUnavailableError`) and are written before the retry
+(:class:`~shared.repositories.jobs.DatabaseUnavailableError`) and are written before the retry
 runs. A death therefore loses no call: the one in flight stays at its estimate, and the
 job's next attempt marks it ``interrupted``.
+
+The ``in_flight`` write is also the tenant's budget check (§11,
+:mod:`shared.jobs.spend_budget`): when the month's budget is spent it raises
+:class:`~shared.errors.SpendBudgetExhaustedError` instead, and the engine does not make
+the call. A reservation the database cannot take lets the call go out unchecked (the
+budget then holds again as soon as the database answers), the same choice as above: an
+outage must not turn every job into an offline script.
 """
 
 from __future__ import annotations
@@ -24,8 +31,9 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from shared.db.availability import is_database_unavailable
+from shared.errors import DatabaseUnavailableError
 from shared.jobs.runtime import Runtime
-from shared.jobs.store import DatabaseUnavailableError
+from shared.jobs.spend_budget import reserve_call
 from shared.repositories.ledger import record_llm_call, record_unlinked_calls
 from shared.script.types import LLMCallRecord, Style
 
@@ -38,9 +46,10 @@ UnrecordedCalls = list[dict[str, Any]]
 class CallLedger:
     """The ``on_call`` sink of one attempt; not shared between threads."""
 
-    def __init__(self, runtime: Runtime, *, job_id: uuid.UUID, attempt: int,
+    def __init__(self, runtime: Runtime, *, tenant_id: int, job_id: uuid.UUID, attempt: int,
                  style: Style | None) -> None:
         self._runtime = runtime
+        self._tenant_id = tenant_id
         self._job_id = job_id
         self._attempt = attempt
         self.style = style
@@ -49,8 +58,12 @@ class CallLedger:
     def __call__(self, call: LLMCallRecord) -> None:
         try:
             with self._runtime.session() as session:
-                record_llm_call(session, call=call, job_id=self._job_id,
-                                attempt=self._attempt, style=self.style)
+                if call.outcome.provisional:
+                    reserve_call(session, tenant_id=self._tenant_id, call=call,
+                                 job_id=self._job_id, attempt=self._attempt, style=self.style)
+                else:
+                    record_llm_call(session, call=call, job_id=self._job_id,
+                                    attempt=self._attempt, style=self.style)
         except SQLAlchemyError as error:
             if call.outcome.provisional:
                 # The call's final record follows (and is kept if it cannot be written

@@ -9,13 +9,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shared.db.models import DemoSite, Job, JobKind
-from shared.errors import DomainValidationError, NotFoundError, TimingInvariantError
-from shared.jobs import store
+from shared.errors import (
+    DomainValidationError,
+    JobFailedError,
+    NotFoundError,
+    StaleAttemptError,
+    TimingInvariantError,
+)
 from shared.jobs.call_ledger import CallLedger
 from shared.jobs.publishing import publish_after_commit
 from shared.jobs.runtime import Runtime
-from shared.jobs.store import Claim, JobFailedError, StaleAttemptError
 from shared.jobs.voiceover import enqueue_voiceover
+from shared.repositories import jobs as store
+from shared.repositories.jobs import Claim
 from shared.repositories.leads import engine_inputs, get_demo_site
 from shared.repositories.ledger import record_llm_calls
 from shared.repositories.scripts import add_generated_script
@@ -83,8 +89,8 @@ def _parse_request(request: dict[str, Any]) -> GenerateParams:
 
 def run_generation(runtime: Runtime, claim: Claim, job: Job) -> None:
     params = GenerateParams.model_validate(job.params)
-    ledger = CallLedger(runtime, job_id=job.id, attempt=claim.attempt,
-                        style=params.options.style)
+    ledger = CallLedger(runtime, tenant_id=job.tenant_id, job_id=job.id,
+                        attempt=claim.attempt, style=params.options.style)
     with ledger.carried_by_retry():
         _generate(runtime, claim, job, params, ledger)
 

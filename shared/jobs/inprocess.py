@@ -13,9 +13,9 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 from shared.db.models import JobKind
+from shared.errors import DatabaseUnavailableError
 from shared.jobs.runner import db_retry_countdown, run_job
 from shared.jobs.runtime import Runtime
-from shared.jobs.store import DatabaseUnavailableError
 from shared.jobs.sweeper import sweep_stuck_jobs
 from shared.webhooks.delivery import deliver
 from shared.webhooks.sweeper import sweep_outbox

@@ -15,12 +15,13 @@ import logging
 import uuid
 from typing import Protocol
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.db.after_commit import call_after_commit, install_after_commit_hooks
 from shared.db.models import Job, JobKind
 from shared.db.types import utcnow
+from shared.repositories.jobs import clear_published_at
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ def forget_publish(engine: Engine, job_id: uuid.UUID) -> None:
     ``JOB_REPUBLISH_AFTER_SECONDS``)."""
     try:
         with engine.begin() as connection:
-            connection.execute(update(Job).where(Job.id == job_id).values(published_at=None))
+            clear_published_at(connection, job_id)
     except Exception:
         # The sweeper's republish-after window still covers this job.
         log.warning("could not clear published_at after a failed publish", exc_info=True)

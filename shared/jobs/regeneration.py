@@ -12,19 +12,24 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shared.db.models import Job, JobKind, VideoScript
-from shared.errors import DomainValidationError, NotFoundError, TimingInvariantError
-from shared.jobs import store
+from shared.errors import (
+    DomainValidationError,
+    JobFailedError,
+    NotFoundError,
+    StaleAttemptError,
+    TimingInvariantError,
+)
 from shared.jobs.call_ledger import CallLedger
 from shared.jobs.generation import script_result
 from shared.jobs.publishing import publish_after_commit
 from shared.jobs.runtime import Runtime
-from shared.jobs.store import Claim, JobFailedError, StaleAttemptError
 from shared.jobs.voiceover import enqueue_voiceover
+from shared.repositories import jobs as store
+from shared.repositories.jobs import Claim
 from shared.repositories.leads import engine_inputs
 from shared.repositories.ledger import record_llm_calls
 from shared.repositories.scripts import (
@@ -32,6 +37,7 @@ from shared.repositories.scripts import (
     get_script,
     next_version,
     script_from_row,
+    script_id_of_job,
 )
 from shared.script.composer import host_of
 from shared.script.directives import unmet_instructions
@@ -92,7 +98,8 @@ def _options_of(row: VideoScript) -> GenerationOptions:
 def run_regeneration(runtime: Runtime, claim: Claim, job: Job) -> None:
     params = RegenerateParams.model_validate(job.params)
     # Style is known only once the source is read; the ledger row takes the source's.
-    ledger = CallLedger(runtime, job_id=job.id, attempt=claim.attempt, style=None)
+    ledger = CallLedger(runtime, tenant_id=job.tenant_id, job_id=job.id,
+                        attempt=claim.attempt, style=None)
     with ledger.carried_by_retry():
         _regenerate(runtime, claim, job, params, ledger)
 
@@ -129,7 +136,7 @@ def _regenerate(
             raise JobFailedError("timing_invariant", str(refused)) from None
         except IntegrityError as conflict:
             with runtime.session() as session:
-                if session.scalar(select(VideoScript.id).where(VideoScript.job_id == job.id)):
+                if script_id_of_job(session, job.id) is not None:
                     raise StaleAttemptError(str(job.id)) from conflict
             # Not expected under the lineage lock; kept so a conflict retries, not fails.
     raise JobFailedError("version_conflict", "could not allocate a version number; retry the job")

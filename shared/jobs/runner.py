@@ -16,12 +16,13 @@ from shared.config import Settings
 from shared.db.availability import is_database_unavailable
 from shared.db.models import Job
 from shared.db.tenancy import ALL_TENANTS, tenant_context
-from shared.jobs import store
+from shared.errors import DatabaseUnavailableError, JobFailedError, StaleAttemptError
 from shared.jobs.call_ledger import UnrecordedCalls, write_unrecorded
 from shared.jobs.kinds import spec_for
 from shared.jobs.messages import public_error_message
 from shared.jobs.runtime import Runtime
-from shared.jobs.store import Claim, DatabaseUnavailableError, JobFailedError, StaleAttemptError
+from shared.repositories import jobs as store
+from shared.repositories.jobs import Claim
 
 log = logging.getLogger(__name__)
 

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from shared.db.models import JobStatus
 from shared.db.tenancy import ALL_TENANTS
 from shared.db.types import utcnow
-from shared.jobs import store
-from shared.jobs.idempotency import purge_expired_keys
 from shared.jobs.publishing import publish_after_commit
 from shared.jobs.runtime import Runtime
+from shared.repositories import jobs as store
+from shared.repositories.idempotency import purge_expired_keys
 from shared.tts.storage import AudioStorage
 
 log = logging.getLogger(__name__)

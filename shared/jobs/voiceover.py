@@ -10,21 +10,20 @@ import uuid
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, NoResultFound
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from shared.db.models import Job, JobKind, VideoScript, Voiceover, VoiceoverStatus
 from shared.db.types import utcnow
-from shared.errors import NotFoundError
-from shared.jobs import store
+from shared.errors import JobFailedError, NotFoundError, TTSError, TTSUnavailableError
 from shared.jobs.messages import scrub_paths
 from shared.jobs.publishing import publish_after_commit
 from shared.jobs.runtime import Runtime
-from shared.jobs.store import Claim, JobFailedError
+from shared.repositories import jobs as store
+from shared.repositories.jobs import Claim
 from shared.repositories.scripts import get_script, script_from_row
-from shared.tts.base import TTSError, TTSUnavailableError
+from shared.repositories.voiceovers import voiceover_of_job
 from shared.tts.factory import build_tts_engine
 from shared.tts.storage import AudioStorage
 from shared.tts.voiceover import VoiceoverRender, render_voiceover
@@ -82,7 +81,7 @@ def run_voiceover(runtime: Runtime, claim: Claim, job: Job) -> None:
                     f"script {params.script_id} no longer exists; nothing to voice",
                 ) from None
             script = script_from_row(row)
-            voiceover = session.scalar(select(Voiceover).where(Voiceover.job_id == job.id))
+            voiceover = voiceover_of_job(session, job.id)
             if voiceover is None:  # a retried attempt reuses the row (and its folder)
                 voiceover = Voiceover(
                     script_id=row.id, job_id=job.id, status=VoiceoverStatus.QUEUED,

@@ -21,7 +21,14 @@ import openai
 from openai.types.chat import ChatCompletionMessageParam
 
 from shared.config import Settings
+from shared.errors import LLMCallError
 from shared.llm.costs import provider_cost
+from shared.observability.instruments import (
+    LLM_IN_FLIGHT,
+    LLM_LATENCY,
+    bounded,
+    configured_models,
+)
 
 # Statuses worth another try: the server may answer differently a moment later.
 TRANSIENT_STATUSES = frozenset({408, 409, 429})
@@ -56,26 +63,6 @@ class ChatReply:
     provider_cost: Decimal | None
     latency_seconds: float
     response_format: str
-
-
-class LLMCallError(Exception):
-    """A call that produced no reply. ``str(error)`` is already free of secrets."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        transient: bool,
-        status_code: int | None = None,
-        retry_after: float | None = None,
-        latency_seconds: float = 0.0,
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.transient = transient
-        self.status_code = status_code
-        self.retry_after = retry_after
-        self.latency_seconds = latency_seconds
 
 
 def redact(text: str, secrets: Sequence[str | None] = ()) -> str:
@@ -135,6 +122,7 @@ class LLMProvider:
         # refusal costs one round trip per process, not one per call.
         self._json_mode_models: set[str] = set()
         self._lock = threading.Lock()
+        self._metric_models = configured_models(settings)
 
     def close(self) -> None:
         self._client.close()
@@ -156,20 +144,25 @@ class LLMProvider:
         The only second request is the switch to JSON mode when the server rejects
         ``json_schema``: that is negotiation, not a retry, and costs no tokens.
         """
+        label = bounded(model, self._metric_models)
         started = time.perf_counter()
         json_mode = self.uses_json_mode(model)
         try:
-            try:
-                reply = self._request(model, messages, schema, json_mode, timeout)
-            except openai.APIStatusError as error:
-                if json_mode or not _rejects_json_schema(error):
-                    raise
-                with self._lock:
-                    self._json_mode_models.add(model)
-                json_mode = True
-                reply = self._request(model, messages, schema, json_mode, timeout)
+            with LLM_IN_FLIGHT.labels(model=label).track_inprogress():
+                try:
+                    reply = self._request(model, messages, schema, json_mode, timeout)
+                except openai.APIStatusError as error:
+                    if json_mode or not _rejects_json_schema(error):
+                        raise
+                    with self._lock:
+                        self._json_mode_models.add(model)
+                    json_mode = True
+                    reply = self._request(model, messages, schema, json_mode, timeout)
         except openai.APIError as error:
             raise self._classify(error, time.perf_counter() - started) from None
+        finally:
+            # Failures too: a slow provider shows up here even when it ends in a timeout.
+            LLM_LATENCY.labels(model=label).observe(time.perf_counter() - started)
         return self._reply(reply, time.perf_counter() - started, json_mode)
 
     def _request(

@@ -16,13 +16,9 @@ from typing import TypeVar
 import tenacity
 
 from shared.config import Settings
-from shared.llm.provider import LLMCallError
+from shared.errors import LLMCallError, TimeBudgetExhausted
 
 T = TypeVar("T")
-
-
-class BudgetExhausted(Exception):  # noqa: N818 - it is a condition, not a failure of ours
-    """The job's time budget cannot fit another call: stop calling and fall back."""
 
 
 class Deadline:
@@ -43,7 +39,7 @@ class Deadline:
 
     def ensure_fits(self, seconds: float) -> None:
         if not self.can_fit(seconds):
-            raise BudgetExhausted(
+            raise TimeBudgetExhausted(
                 f"time budget exhausted: under {seconds:g}s left, not enough for one more call"
             )
 
@@ -95,7 +91,7 @@ def call_with_retries(
 
     The last error is re-raised as itself (not wrapped in tenacity's RetryError) so callers
     handle one exception type. A retry whose backoff would leave less than one client
-    timeout of budget is not started; :class:`BudgetExhausted` is raised instead.
+    timeout of budget is not started; :class:`TimeBudgetExhausted` is raised instead.
     """
     timeout = settings.llm_timeout_seconds
     budget = deadline or Deadline(None)
@@ -117,7 +113,7 @@ def call_with_retries(
         return retrying(guarded)
     except LLMCallError as error:
         if error.transient and not budget.can_fit(timeout):
-            raise BudgetExhausted(
+            raise TimeBudgetExhausted(
                 f"time budget exhausted after a transient error: {error}"
             ) from error
         raise

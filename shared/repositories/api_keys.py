@@ -66,6 +66,13 @@ def list_keys(session: Session) -> list[ApiKey]:
     return list(session.scalars(select(ApiKey).order_by(ApiKey.id)))
 
 
+def keys_of_tenant(system_session: Session, tenant_id: int) -> list[ApiKey]:
+    """One tenant's keys from a cross-tenant (operator) session, as the CLI lists them."""
+    return list(system_session.scalars(
+        select(ApiKey).where(ApiKey.tenant_id == tenant_id).order_by(ApiKey.id)
+    ))
+
+
 def revoke_key(session: Session, key_id: int) -> ApiKey:
     """Revoke a key; revoking it again is a no-op (the first revocation time stays)."""
     row = session.get(ApiKey, key_id)

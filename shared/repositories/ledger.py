@@ -8,14 +8,19 @@ for, the one in flight included; the job's next attempt marks such a row ``inter
 (:func:`mark_interrupted_calls`). When the attempt stores its script,
 :func:`record_llm_calls` writes any row that could not be written at the time (the database
 was away) and links the attempt's rows to the script, in the script's own transaction.
+
+:func:`month_spend_usd` is what a tenant's budget (§11) is compared with: every row of the
+UTC calendar month, completed calls at their cost and calls in flight at their estimate.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from shared.db.models import LLMCall
@@ -50,9 +55,11 @@ def _row(
 def record_llm_call(
     session: Session, *, call: LLMCallRecord, job_id: uuid.UUID, attempt: int,
     style: Style | None,
-) -> None:
+) -> LLMCall | None:
     """Write or complete one call's row, not yet linked to a script (the caller commits).
 
+    Returns the row when this call wrote a new one (flushed, so a query in the same
+    transaction counts it), None when it completed or left an existing one.
     A provisional record never overwrites a final one: a late ``in_flight`` write (after a
     retry wrote the reply's row) must not turn a known cost back into an estimate.
     """
@@ -61,9 +68,38 @@ def record_llm_call(
                               LLMCall.sequence == call.sequence)
     )
     if existing is None:
-        session.add(_row(call, job_id=job_id, attempt=attempt, script_id=None, style=style))
-    elif CallOutcome(existing.outcome).provisional and not call.outcome.provisional:
+        row = _row(call, job_id=job_id, attempt=attempt, script_id=None, style=style)
+        session.add(row)
+        session.flush()
+        return row
+    if CallOutcome(existing.outcome).provisional and not call.outcome.provisional:
         _complete(existing, call)
+    return None
+
+
+def month_bounds(at: datetime) -> tuple[datetime, datetime]:
+    """The UTC calendar month holding ``at``: [first instant, first instant of the next)."""
+    at = at.astimezone(UTC)
+    start = datetime(at.year, at.month, 1, tzinfo=UTC)
+    end = (datetime(at.year + 1, 1, 1, tzinfo=UTC) if at.month == 12
+           else datetime(at.year, at.month + 1, 1, tzinfo=UTC))
+    return start, end
+
+
+def month_spend_usd(session: Session, tenant_id: int, at: datetime | None = None) -> Decimal:
+    """What ``tenant_id`` has spent on LLM calls in the UTC month of ``at`` (default now).
+
+    Every row counts at the cost it holds: completed calls at what they cost, calls in
+    flight (and interrupted ones) at their estimate, so money already committed to a
+    request is never spent twice. A range on ``ix_llm_calls_tenant_created``.
+    """
+    start, end = month_bounds(at or utcnow())
+    total = session.scalar(
+        select(func.coalesce(func.sum(LLMCall.cost_usd), 0))
+        .where(LLMCall.tenant_id == tenant_id, LLMCall.created_at >= start,
+               LLMCall.created_at < end)
+    )
+    return Decimal(str(total or 0))
 
 
 def _complete(row: LLMCall, call: LLMCallRecord) -> None:

@@ -107,6 +107,11 @@ def get_script(session: Session, script_id: int, *, include_deleted: bool = Fals
     return row
 
 
+def script_id_of_job(session: Session, job_id: uuid.UUID) -> int | None:
+    """The script a job stored, if any: tells a retried attempt its work is already done."""
+    return session.scalar(select(VideoScript.id).where(VideoScript.job_id == job_id))
+
+
 def record_view(session: Session, script_id: int, *, include_deleted: bool = False) -> VideoScript:
     """Read a script and count the view in one atomic UPDATE (no lost counts under load)."""
     now = utcnow()

@@ -92,3 +92,19 @@ def set_budget(session: Session, tenant: Tenant, value: Decimal | float | str | 
 
 def list_tenant_ids(session: Session) -> list[int]:
     return list(session.scalars(select(Tenant.id).order_by(Tenant.id)))
+
+
+def monthly_budget(session: Session, tenant_id: int, *, lock: bool = False) -> Decimal | None:
+    """The tenant's monthly LLM budget (None: unlimited).
+
+    ``lock=True`` holds the tenant's row until the transaction ends (Postgres ``FOR NO KEY
+    UPDATE``), so the budget check and the reservation that follows it are one step per
+    tenant: concurrent jobs of one tenant queue here, other tenants never do. ``NO KEY``
+    keeps it out of the way of rows being inserted with a foreign key to the tenant. SQLite
+    has no row locks and ignores it; there the reservation's insert takes the database's
+    single write lock before the spend is summed (see ``shared.jobs.spend_budget``).
+    """
+    query = select(Tenant.monthly_budget_usd).where(Tenant.id == tenant_id)
+    if lock:
+        query = query.with_for_update(key_share=True)
+    return session.scalar(query)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 from sqlalchemy import select
@@ -11,6 +12,11 @@ from shared.db.models import Voiceover
 from shared.errors import NotFoundError
 from shared.repositories.scripts import get_script
 from shared.tts.storage import AudioStorage
+
+
+def voiceover_of_job(session: Session, job_id: uuid.UUID) -> Voiceover | None:
+    """The voiceover a job created, if an earlier attempt got that far (it is reused)."""
+    return session.scalar(select(Voiceover).where(Voiceover.job_id == job_id))
 
 
 def latest_voiceover(session: Session, script_id: int) -> Voiceover:

@@ -17,13 +17,19 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from shared.config import Settings
-from shared.errors import DomainValidationError
-from shared.llm.provider import LLMCallError, LLMProvider
-from shared.llm.retry import BudgetExhausted, Deadline
+from shared.errors import (
+    DomainValidationError,
+    InvalidReply,
+    LLMCallError,
+    SpendBudgetExhaustedError,
+    TimeBudgetExhausted,
+)
+from shared.llm.provider import LLMProvider
+from shared.llm.retry import Deadline
 from shared.llm.routing import Route, override_allowed, routes_for, tier_for_value
 from shared.script import prompts
 from shared.script.filler import default_filler
-from shared.script.llm_calls import CallSink, InvalidReply, LLMRun
+from shared.script.llm_calls import CallSink, LLMRun
 from shared.script.offline import (
     compose_offline_script,
     compose_offline_section,
@@ -137,7 +143,14 @@ class ScriptEngine:
         if found is None:
             return self._result(self._offline_script(inputs), None, run, started, metadata)
         route, draft = found
-        script = self._correct_timing(run, route, draft, inputs, slots, metadata)
+        try:
+            script = self._correct_timing(run, route, draft, inputs, slots, metadata)
+        except SpendBudgetExhaustedError as refusal:
+            # §11: once the budget is spent the job makes no more calls and finishes with
+            # the offline script, even with a draft in hand, so every job past the limit
+            # ends the same way and says why.
+            run.refused_by_budget(route, refusal)
+            return self._result(self._offline_script(inputs), None, run, started, metadata)
         offences = timing_offences(script, options.max_duration_seconds)
         if offences:
             # §3.5: what is said must fit; a reply no cut could bring inside is replaced,
@@ -264,7 +277,7 @@ class ScriptEngine:
                     route, CallPurpose.TIMING_FIX, messages, SCRIPT_SCHEMA,
                     lambda content: parse_script_reply(content, options),
                 )
-            except (LLMCallError, InvalidReply, BudgetExhausted) as exc:
+            except (LLMCallError, InvalidReply, TimeBudgetExhausted) as exc:
                 timing.update(llm_fix="failed", llm_fix_error=str(exc))
             else:
                 script = fixed.to_script(options)
@@ -338,6 +351,8 @@ class ScriptEngine:
             warnings.append(f"The offline engine wrote this instead of the LLM: {reason}")
         if run and run.misconfiguration:
             metadata["misconfiguration"] = run.misconfiguration
+        if run and run.budget_exhausted:
+            metadata[SpendBudgetExhaustedError.REASON] = run.budget_exhausted
         return GeneratedScript(
             script=script,
             model_used=route.model if route else OFFLINE_MODEL,

@@ -13,29 +13,28 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from shared.config import Settings
+from shared.errors import (
+    InvalidReply,
+    LLMCallError,
+    ReplyError,
+    SpendBudgetExhaustedError,
+    TimeBudgetExhausted,
+)
 from shared.llm.costs import call_cost, compute_cost, estimate_prompt_tokens, prices_for
-from shared.llm.provider import ChatMessage, ChatReply, LLMCallError, LLMProvider, ResponseSchema
-from shared.llm.retry import BudgetExhausted, Deadline, call_with_retries
+from shared.llm.provider import ChatMessage, ChatReply, LLMProvider, ResponseSchema
+from shared.llm.retry import Deadline, call_with_retries
 from shared.llm.routing import Route
 from shared.script.prompts import repair_messages
-from shared.script.replies import ReplyError
 from shared.script.types import CallOutcome, CallPurpose, LLMCallRecord
 
 T = TypeVar("T")
 
 # Receives each call's record twice: a provisional IN_FLIGHT record just before the request
 # goes out, and the final record (same sequence) the moment the call returns. The job puts
-# both in the ledger, so a death mid-call still leaves the call counted.
+# both in the ledger, so a death mid-call still leaves the call counted. The sink may refuse
+# the provisional record by raising SpendBudgetExhaustedError (the tenant's budget, §11):
+# the call then never goes out, and the run falls back to the offline engine.
 CallSink = Callable[[LLMCallRecord], None]
-
-
-class InvalidReply(Exception):  # noqa: N818 - names the reply, like ReplyError's callers
-    """A reply that arrived but could not be used; keeps it for the repair prompt."""
-
-    def __init__(self, content: str, error: str) -> None:
-        super().__init__(error)
-        self.content = content
-        self.error = error
 
 
 class LLMRun:
@@ -59,6 +58,7 @@ class LLMRun:
         self.attempts: list[dict[str, Any]] = []
         self.misconfiguration: dict[str, Any] | None = None
         self.fallback_reason: str | None = None
+        self.budget_exhausted: dict[str, str] | None = None
 
     # --- single calls ----------------------------------------------------------------------
     def call(
@@ -71,8 +71,9 @@ class LLMRun:
     ) -> T:
         """One logical call with transient retries; each HTTP attempt is one ledger row.
 
-        Raises :class:`LLMCallError` (retries exhausted or fatal), :class:`InvalidReply`
-        or :class:`BudgetExhausted`.
+        Raises :class:`LLMCallError` (retries exhausted or fatal), :class:`InvalidReply`,
+        :class:`TimeBudgetExhausted` or :class:`SpendBudgetExhaustedError` (money: the
+        sink refused the call before it went out, §11).
         """
 
         def attempt() -> T:
@@ -131,7 +132,11 @@ class LLMRun:
             calls_before = len(self.records)
             try:
                 value = self.call_with_repair(route, purpose, messages, schema, parse)
-            except BudgetExhausted as exc:
+            except SpendBudgetExhaustedError as exc:
+                # The same money pays for every tier: a cheaper model would be refused too.
+                self.refused_by_budget(route, exc, calls_before)
+                return None
+            except TimeBudgetExhausted as exc:
                 self._attempt(route, "deadline", str(exc), calls_before)
                 self.fallback_reason = f"deadline: {exc}"
                 return None
@@ -160,6 +165,17 @@ class LLMRun:
             f"{a['tier']} ({a['model']}): {a['result']}: {a['error']}" for a in self.attempts
         )
         return None
+
+    def refused_by_budget(
+        self, route: Route, refusal: SpendBudgetExhaustedError, calls_before: int | None = None
+    ) -> None:
+        """The tenant's monthly budget stopped the run (§11): the offline engine takes over,
+        and the script and the job say ``budget_exhausted``."""
+        self._attempt(route, refusal.REASON, str(refusal),
+                      len(self.records) if calls_before is None else calls_before)
+        self.fallback_reason = f"{refusal.REASON}: {refusal}"
+        self.budget_exhausted = {"budget_usd": str(refusal.budget_usd),
+                                 "spent_usd": str(refusal.spent_usd)}
 
     # --- bookkeeping -------------------------------------------------------------------------
     def _attempt(self, route: Route, result: str, error: str | None, calls_before: int) -> None:

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from shared.errors import ReplyError
 from shared.llm.provider import ResponseSchema
 from shared.script.sentences import sentence_key
 from shared.script.types import GenerationOptions, SceneType, Script, Section
@@ -24,10 +25,6 @@ DUPLICATE_MIN_WORDS = 8
 _FENCED = re.compile(r"^\s*```[a-zA-Z]*\s*\n?(.*?)\n?```\s*$", re.DOTALL)
 # A fenced block somewhere inside prose ("Here is your script: ```json {...}``` Enjoy!").
 _FENCE_INSIDE = re.compile(r"```[a-zA-Z]*[ \t]*\n(\{.*?\})\s*\n?```", re.DOTALL)
-
-
-class ReplyError(ValueError):
-    """The reply is not a usable script or section; the message says why."""
 
 
 class ScriptDraft(BaseModel):

@@ -10,24 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from shared.errors import DomainError
-
-
-class TTSError(DomainError):
-    """Synthesis failed; the message says which engine and why, never a secret.
-
-    Everything this package raises is a ``TTSError``, so a voiceover job needs one
-    ``except`` to mark the voiceover failed while the script itself stays intact (§7).
-    """
-
-
-class TTSUnavailableError(TTSError):
-    """The configured engine cannot run here at all (binary missing, no key, bad voice).
-
-    Kept apart from transient failures because retrying cannot help: the message says
-    exactly what to install or which variable to set, and the job surfaces it verbatim.
-    """
-
 
 @runtime_checkable
 class TTSEngine(Protocol):

@@ -36,9 +36,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from shared.errors import TTSError, TTSUnavailableError, WavFormatError
 from shared.script.timing import count_words
-from shared.tts.base import TTSError, TTSUnavailableError
-from shared.tts.wav import WavFormatError, is_valid_wav, wav_duration_seconds
+from shared.tts.wav import is_valid_wav, wav_duration_seconds
 
 ENGINE_NAME = "espeak-ng"
 

@@ -26,8 +26,8 @@ import openai
 import tenacity
 
 from shared.config import Settings, VoiceoverEngineName
-from shared.tts.base import TTSError, TTSUnavailableError
-from shared.tts.wav import WavFormat, WavFormatError, decode_wav_bytes, write_wav
+from shared.errors import TTSError, TTSUnavailableError, WavFormatError
+from shared.tts.wav import WavFormat, decode_wav_bytes, write_wav
 
 ENGINE_NAME = VoiceoverEngineName.OPENAI.value
 DEFAULT_VOICE = "alloy"

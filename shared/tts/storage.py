@@ -22,14 +22,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
-from shared.errors import DomainError, NotFoundError
+from shared.errors import NotFoundError, StoragePathError
 
 FULL_TRACK_NAME = "full.wav"
 _TEMP_SUFFIX = ".tmp"
-
-
-class StoragePathError(DomainError, ValueError):
-    """A requested path would leave the storage root or point at a temporary file."""
 
 
 def _check_id(value: int, what: str) -> int:

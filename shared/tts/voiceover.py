@@ -12,10 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from shared.errors import TTSError
 from shared.script.measure import SECTION_TOLERANCE
 from shared.script.styles import style_guide
 from shared.script.types import Script, Section, Style
-from shared.tts.base import TTSEngine, TTSError
+from shared.tts.base import TTSEngine
 from shared.tts.storage import AudioStorage
 from shared.tts.wav import concatenate_wavs, is_valid_wav, wav_duration_seconds
 

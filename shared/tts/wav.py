@@ -15,14 +15,10 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from shared.tts.base import TTSError
+from shared.errors import WavFormatError
 
 _BLOCK_FRAMES = 64 * 1024
 _RIFF_HEADER_BYTES = 44
-
-
-class WavFormatError(TTSError):
-    """A file is not usable PCM WAV, or files that must share a format do not."""
 
 
 class WavFormat(NamedTuple):

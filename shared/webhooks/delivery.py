@@ -29,6 +29,7 @@ from shared.db.models import DeliveryState
 from shared.db.tenancy import ALL_TENANTS, tenant_context
 from shared.db.types import utcnow
 from shared.jobs.runtime import Runtime
+from shared.observability.instruments import WEBHOOK_DELIVERIES, webhook_outcome
 from shared.repositories import webhooks as repo
 from shared.webhooks.publishing import publish_deliveries_after_commit
 from shared.webhooks.secrets import SecretUnreadableError, secret_box
@@ -154,4 +155,5 @@ def _record(runtime: Runtime, delivery_id: int, endpoint_id: int, attempt: int,
 
 
 def count_delivery(outcome: str) -> None:
-    """Metrics hook: scriptforge_webhook_deliveries_total{outcome} goes here (issue 11)."""
+    """``scriptforge_webhook_deliveries_total{outcome}`` (§13), once per attempt made."""
+    WEBHOOK_DELIVERIES.labels(outcome=webhook_outcome(outcome)).inc()

@@ -8,7 +8,7 @@ from flask import g
 from flask.views import MethodView
 
 from shared.db.models import ApiKey, Tenant
-from shared.repositories import api_keys
+from shared.repositories import api_keys, ledger
 from shared.repositories import tenants as tenant_repo
 from web.auth import requires_scope
 from web.db import get_session
@@ -25,6 +25,13 @@ keys_blp = Blueprint("api_keys", __name__, url_prefix="/api/v1/api-keys",
                      description="API keys of the caller's tenant.")
 tenant_blp = Blueprint("tenant", __name__, url_prefix="/api/v1/tenant",
                        description="The caller's tenant and its monthly budget.")
+
+
+def _with_spend(tenant: Tenant) -> Tenant:
+    """The tenant with what its budget is compared with (§11): this UTC month's spend."""
+    tenant.month_to_date_usd = ledger.month_spend_usd(  # type: ignore[attr-defined]
+        get_session(), tenant.id)
+    return tenant
 
 
 def _shown(key: ApiKey) -> ApiKey:
@@ -70,8 +77,8 @@ class CurrentTenant(MethodView):
     @requires_scope("admin")
     @tenant_blp.response(200, TenantSchema)
     def get(self) -> Tenant:
-        """The caller's tenant."""
-        return tenant_repo.get_tenant(get_session(), g.principal.tenant_id)
+        """The caller's tenant, its budget and this month's spend."""
+        return _with_spend(tenant_repo.get_tenant(get_session(), g.principal.tenant_id))
 
     @requires_scope("admin")
     @tenant_blp.arguments(TenantPatchSchema)
@@ -82,4 +89,4 @@ class CurrentTenant(MethodView):
         tenant = tenant_repo.get_tenant(session, g.principal.tenant_id)
         tenant_repo.set_budget(session, tenant, body["monthly_budget_usd"])
         session.commit()
-        return tenant
+        return _with_spend(tenant)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from shared.db.models import Batch, Job
-from shared.jobs.batch import get_batch, submit_manual_batch
+from shared.jobs.batch import submit_manual_batch
+from shared.repositories.batches import get_batch
 from web.accepted import accept_job
 from web.auth import requires_scope
 from web.db import get_session
 from web.parsing import Blueprint
+from web.rate_limits import creates_job
 from web.schemas.batches import BatchSchema
 from web.schemas.jobs import JobSchema
 
@@ -20,6 +22,7 @@ blp = Blueprint("batches", __name__, url_prefix="/api/v1/batches",
 @blp.route("")
 class BatchCollection(MethodView):
     @requires_scope("write")
+    @creates_job
     @blp.response(202, JobSchema,
                   headers={"Location": {"description": "The job to poll.",
                                         "schema": {"type": "string"}}})

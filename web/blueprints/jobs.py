@@ -9,7 +9,7 @@ from flask.views import MethodView
 
 from shared.db.models import Job
 from shared.errors import NotFoundError
-from shared.jobs import store
+from shared.repositories import jobs as store
 from web.auth import requires_scope
 from web.db import get_session
 from web.pagination import total_count_header

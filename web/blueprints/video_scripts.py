@@ -19,6 +19,7 @@ from web.auth import requires_scope
 from web.db import get_session, state
 from web.pagination import total_count_header
 from web.parsing import Blueprint
+from web.rate_limits import creates_job
 from web.schemas.jobs import GenerateRequestSchema, JobSchema
 from web.schemas.scripts import (
     ApprovalRequestSchema,
@@ -45,6 +46,7 @@ class Generate(MethodView):
         "custom_instructions": "Stress the subscription numbers.",
     })
     @requires_scope("write")
+    @creates_job
     @blp.response(202, JobSchema, headers=_ACCEPTED_HEADERS)
     @blp.alt_response(404, description="Unknown demo site.")
     @blp.alt_response(409, description="Same Idempotency-Key still in flight.")
@@ -121,6 +123,7 @@ class ScriptVersions(MethodView):
 @blp.route("/<id:script_id>/section/<signed_index:section_index>")
 class SectionRegeneration(MethodView):
     @requires_scope("write")
+    @creates_job
     @blp.arguments(RegenerateRequestSchema)
     @blp.response(202, JobSchema, headers=_ACCEPTED_HEADERS)
     @blp.alt_response(404, description="Unknown or soft-deleted script.")
@@ -170,6 +173,7 @@ class ScriptVoiceover(MethodView):
         return latest_voiceover(get_session(), script_id)
 
     @requires_scope("write")
+    @creates_job
     @blp.response(202, JobSchema, headers=_ACCEPTED_HEADERS)
     def post(self, script_id: int) -> tuple[Job, int, dict[str, str]]:
         """(Re)voice a script; poll the returned job."""

@@ -46,6 +46,11 @@ class TenantSchema(ma.Schema):
         allow_none=True,
         metadata={"description": "Monthly LLM budget in USD; null means unlimited."},
     )
+    month_to_date_usd = ma.fields.Float(
+        dump_only=True,
+        metadata={"description": "LLM spend this UTC calendar month (calls in flight at "
+                                 "their estimate): what the budget is compared with."},
+    )
     created_at = ma.fields.DateTime()
 
 

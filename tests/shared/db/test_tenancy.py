@@ -14,11 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from shared.db.migrate import upgrade_to_head
 from shared.db.models import Lead
 from shared.db.session import make_engine, make_session_factory, session_scope
-from shared.db.tenancy import (
-    ALL_TENANTS,
-    CrossTenantWriteError,
-    UnscopedSessionError,
-)
+from shared.db.tenancy import ALL_TENANTS
+from shared.errors import CrossTenantWriteError, UnscopedSessionError
 from shared.repositories.tenants import create_tenant
 
 

@@ -18,10 +18,11 @@ from shared.config import Settings
 from shared.db.models import Job, JobStatus, LLMCall, VideoScript
 from shared.db.tenancy import ALL_TENANTS, tenant_context
 from shared.db.types import utcnow
+from shared.errors import DatabaseUnavailableError
 from shared.jobs.generation import submit_generation
 from shared.jobs.runner import run_job
 from shared.jobs.runtime import Runtime
-from shared.jobs.store import DatabaseUnavailableError, claim_job
+from shared.repositories.jobs import claim_job
 from shared.repositories.leads import create_demo_site, create_lead
 from shared.repositories.ledger import record_llm_call
 from shared.script.types import CallOutcome, CallPurpose, LLMCallRecord, Tier

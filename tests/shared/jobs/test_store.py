@@ -15,7 +15,7 @@ from shared.db.migrate import upgrade_to_head
 from shared.db.models import Job, JobKind, JobStatus
 from shared.db.session import make_engine, make_session_factory
 from shared.db.types import utcnow
-from shared.jobs import store
+from shared.repositories import jobs as store
 
 
 @pytest.fixture

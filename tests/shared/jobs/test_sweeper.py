@@ -12,9 +12,9 @@ from sqlalchemy import func, select, update
 
 from shared.db.models import IdempotencyKey, Job, JobKind, JobStatus
 from shared.db.types import utcnow
-from shared.jobs import store
 from shared.jobs.runtime import Runtime
 from shared.jobs.sweeper import sweep_stuck_jobs
+from shared.repositories import jobs as store
 from shared.tts.storage import AudioStorage
 from tests.shared.jobs.conftest import MakeRuntime
 from tests.support.runtime import RecordingPublisher

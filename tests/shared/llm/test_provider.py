@@ -9,7 +9,8 @@ from decimal import Decimal
 import pytest
 
 from shared.config import Settings
-from shared.llm.provider import ChatMessage, LLMCallError, LLMProvider, ResponseSchema, redact
+from shared.errors import LLMCallError
+from shared.llm.provider import ChatMessage, LLMProvider, ResponseSchema, redact
 from tests.conftest import TEST_LLM_KEY
 from tests.support.fake_openai import FakeOpenAI
 

@@ -7,8 +7,9 @@ from collections.abc import Callable
 import pytest
 
 from shared.config import Settings
-from shared.llm.provider import ChatMessage, LLMCallError, LLMProvider, ResponseSchema
-from shared.llm.retry import BudgetExhausted, Deadline, call_with_retries
+from shared.errors import LLMCallError, TimeBudgetExhausted
+from shared.llm.provider import ChatMessage, LLMProvider, ResponseSchema
+from shared.llm.retry import Deadline, call_with_retries
 from tests.support.fake_openai import FakeOpenAI
 
 SCHEMA = ResponseSchema("thing", {"type": "object"})
@@ -109,7 +110,7 @@ def test_no_call_starts_without_budget_for_one_timeout(
     clock = FakeClock()
     settings = make_settings(llm_timeout_seconds=10.0)
     attempt, calls = _failing()
-    with pytest.raises(BudgetExhausted):
+    with pytest.raises(TimeBudgetExhausted):
         call_with_retries(attempt, settings, deadline=Deadline(9.0, clock=clock))
     assert calls == []
 

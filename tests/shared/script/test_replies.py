@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from shared.script.replies import ReplyError, parse_script_reply, parse_section_reply
+from shared.errors import ReplyError
+from shared.script.replies import parse_script_reply, parse_section_reply
 from shared.script.types import GenerationOptions, SceneType
 
 

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from shared.errors import TTSError, TTSUnavailableError
 from shared.script.types import Style
-from shared.tts.base import TTSEngine, TTSError, TTSUnavailableError
+from shared.tts.base import TTSEngine
 from shared.tts.espeak import RATE_CALIBRATION, EspeakEngine, planned_seconds
 from shared.tts.wav import is_valid_wav, wav_duration_seconds
 from tests.shared.tts.sample_scripts import SPEC_WPM, build_script

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from shared.config import Settings
-from shared.tts.base import TTSUnavailableError
+from shared.errors import TTSUnavailableError
 from shared.tts.espeak import EspeakEngine
 from shared.tts.factory import build_tts_engine
 from shared.tts.openai_speech import OpenAISpeechEngine

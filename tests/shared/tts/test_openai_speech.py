@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from shared.config import Settings
+from shared.errors import TTSError, TTSUnavailableError
 from shared.script.types import Style
-from shared.tts.base import TTSEngine, TTSError, TTSUnavailableError
+from shared.tts.base import TTSEngine
 from shared.tts.openai_speech import (
     MAX_INPUT_CHARS,
     OpenAISpeechEngine,

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from shared.errors import NotFoundError
-from shared.tts.storage import AudioStorage, StoragePathError
+from shared.errors import NotFoundError, StoragePathError
+from shared.tts.storage import AudioStorage
 from shared.tts.wav import is_valid_wav
 from tests.shared.tts.helpers import write_tone
 

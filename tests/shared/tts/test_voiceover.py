@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from shared.errors import TTSError
 from shared.script.types import Style
-from shared.tts.base import TTSError
 from shared.tts.espeak import EspeakEngine
 from shared.tts.storage import AudioStorage
 from shared.tts.voiceover import (

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from shared.errors import WavFormatError
 from shared.tts.wav import (
     WavFormat,
-    WavFormatError,
     concatenate_wavs,
     decode_wav_bytes,
     is_valid_wav,

@@ -13,9 +13,9 @@ from shared.config import ConfigError, Settings, load_settings
 from shared.db.models import DeliveryState, Job, JobKind, WebhookDelivery, WebhookEvent
 from shared.db.tenancy import ALL_TENANTS
 from shared.db.types import utcnow
-from shared.jobs import store
 from shared.jobs.runtime import Runtime
 from shared.jobs.sweeper import sweep_stuck_jobs
+from shared.repositories import jobs as store
 from shared.repositories import webhooks as repo
 from shared.webhooks.delivery import retry_delay
 from shared.webhooks.secrets import SecretBox

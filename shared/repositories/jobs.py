@@ -13,45 +13,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from shared.db.models import Job, JobKind, JobStatus
 from shared.db.types import utcnow
-from shared.jobs.batch_progress import count_batch_outcome
+from shared.errors import StaleAttemptError
 from shared.jobs.views import job_document
+from shared.repositories.batches import count_batch_outcome
 from shared.repositories.ledger import mark_interrupted_calls
 from shared.webhooks.events import EventType, emit
-
-
-class StaleAttemptError(Exception):
-    """This worker's attempt is no longer the job's current one (lease lost or finished)."""
-
-
-class DatabaseUnavailableError(Exception):
-    """The database could not be reached while running a job: retry the task, do not ack it.
-
-    ``attempt`` is the attempt that was interrupted (None if the job was never claimed): the
-    retried task passes it back to :func:`claim_job` as ``supersedes_attempt`` so it can
-    take the job over at once instead of waiting for that attempt's lease to expire.
-    """
-
-    def __init__(self, job_id: uuid.UUID, attempt: int | None, *,
-                 unrecorded_calls: list[dict[str, Any]] | None = None) -> None:
-        super().__init__(f"database unavailable while running job {job_id} "
-                         f"(attempt {attempt if attempt is not None else 'not claimed'})")
-        self.job_id = job_id
-        self.attempt = attempt
-        # Ledger rows of LLM calls that could not be written yet (see shared.jobs.call_ledger).
-        self.unrecorded_calls = list(unrecorded_calls or [])
-
-
-class JobFailedError(Exception):
-    """Nothing usable can be produced; the job ends ``failed`` with this message."""
-
-    def __init__(self, error_type: str, message: str) -> None:
-        super().__init__(message)
-        self.error_type = error_type
-        self.message = message
 
 
 def create_job(
@@ -80,6 +51,11 @@ def create_job(
     session.add(job)
     session.flush()
     return job
+
+
+def clear_published_at(connection: Connection, job_id: uuid.UUID) -> None:
+    """Mark a job never published (a publish that failed after the request returned)."""
+    connection.execute(update(Job).where(Job.id == job_id).values(published_at=None))
 
 
 def get_job(session: Session, job_id: uuid.UUID) -> Job | None:

@@ -1,0 +1,1 @@
+"""Prometheus metrics (§13): process-local instruments and the deployment-wide collector."""
