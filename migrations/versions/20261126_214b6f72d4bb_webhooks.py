@@ -6,7 +6,7 @@ endpoint (unique per pair), retried on its own schedule; ``webhook_attempts`` is
 delivery log. Signing secrets are stored encrypted (``secret_encrypted``).
 
 Revision ID: 214b6f72d4bb
-Revises: 5b8d2e0c7a41
+Revises: e5b7c2d4a913
 Create Date: 2026-11-26 03:53:27.954818
 """
 
@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql
 import shared.db.types
 
 revision: str = "214b6f72d4bb"
-down_revision: str | None = "5b8d2e0c7a41"
+down_revision: str | None = "e5b7c2d4a913"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
