@@ -67,6 +67,11 @@ class DestinationRefusedError(DomainError):
     that is loopback, private, link-local or otherwise not public."""
 
 
+class SecretUnreadableError(RuntimeError):
+    """A stored webhook secret cannot be decrypted: this process has another
+    WEBHOOK_SECRET_KEY than the one it was created with."""
+
+
 # Calling the LLM and reading its replies.
 
 class LLMCallError(Exception):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Connection, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from shared.db.models import (
@@ -94,6 +94,12 @@ def add_event(session: Session, *, tenant_id: int, message_id: str, event_type: 
     session.add_all(deliveries)
     session.flush()
     return deliveries
+
+
+def clear_delivery_published_at(connection: Connection, delivery_id: int) -> None:
+    """Mark a delivery unpublished (its publish failed): the next sweep sends it."""
+    connection.execute(update(WebhookDelivery).where(WebhookDelivery.id == delivery_id)
+                       .values(published_at=None))
 
 
 def tenant_of_delivery(system_session: Session, delivery_id: int) -> int | None:

@@ -28,11 +28,12 @@ from shared.config import Settings
 from shared.db.models import DeliveryState
 from shared.db.tenancy import ALL_TENANTS, tenant_context
 from shared.db.types import utcnow
+from shared.errors import SecretUnreadableError
 from shared.jobs.runtime import Runtime
 from shared.observability.instruments import WEBHOOK_DELIVERIES, webhook_outcome
 from shared.repositories import webhooks as repo
 from shared.webhooks.publishing import publish_deliveries_after_commit
-from shared.webhooks.secrets import SecretUnreadableError, secret_box
+from shared.webhooks.secrets import secret_box
 from shared.webhooks.sender import SendResult, send
 
 log = logging.getLogger(__name__)

@@ -12,12 +12,10 @@ from __future__ import annotations
 import logging
 from typing import Protocol, runtime_checkable
 
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from shared.db.after_commit import call_after_commit
-from shared.db.models import WebhookDelivery
-from shared.jobs.publishing import session_publisher
+from shared.repositories.webhooks import clear_delivery_published_at
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +27,10 @@ class DeliveryPublisher(Protocol):
 
 def publish_deliveries_after_commit(session: Session, delivery_ids: list[int], *,
                                     countdown: float = 0.0) -> None:
+    # Imported here: job publishing imports the job repository, whose state changes emit
+    # events (this module's caller), so a module-level import would be a cycle.
+    from shared.jobs.publishing import session_publisher
+
     publisher = session_publisher(session)
     if not delivery_ids:
         return
@@ -47,9 +49,7 @@ def publish_deliveries_after_commit(session: Session, delivery_ids: list[int], *
                                    "error": f"{type(error).__name__}: {error}"})
                 try:
                     with engine.begin() as connection:
-                        connection.execute(update(WebhookDelivery)
-                                           .where(WebhookDelivery.id == delivery_id)
-                                           .values(published_at=None))
+                        clear_delivery_published_at(connection, delivery_id)
                 except Exception:
                     log.warning("could not clear published_at", exc_info=True)
 

@@ -23,14 +23,11 @@ from pathlib import Path
 from cryptography.fernet import Fernet, InvalidToken
 
 from shared.config import Settings
+from shared.errors import SecretUnreadableError
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - the format's prefix, not a secret
 SECRET_BYTES = 32
 KEY_FILE = "webhook-secret.key"
-
-
-class SecretUnreadableError(RuntimeError):
-    """A stored secret cannot be decrypted: this process has another WEBHOOK_SECRET_KEY."""
 
 
 def new_secret() -> str:
