@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import shutil
 import sys
 import tempfile
@@ -213,6 +214,7 @@ def start_stack(services: Services, name: str, settings: dict[str, str], *,
         "REDIS_KEY_PREFIX": f"chaos-{name}:",
         "LLM_BASE_URL": f"{services.llm.url}/v1",
         "LLM_API_KEY": "chaos",
+        "SECRET_KEY": secrets.token_urlsafe(32),
         "VAR_DIR": str(var_dir),
         "STORAGE_DIR": str(var_dir / "audio"),
         "LOG_LEVEL": "INFO",

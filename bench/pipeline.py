@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import signal
 import statistics
 import subprocess
@@ -68,6 +69,7 @@ def main() -> None:
         "REDIS_URL": REDIS_URL,
         "LLM_BASE_URL": f"http://127.0.0.1:{llm_port}/v1",
         "LLM_API_KEY": "bench",
+        "SECRET_KEY": secrets.token_urlsafe(32),
         "LLM_TIMEOUT_SECONDS": str(max(10.0, args.latency * 5)),
         "WORKER_CONCURRENCY": str(args.concurrency),
         "BROKER_MAX_CONNECTIONS": str(max(200, args.concurrency * 3)),

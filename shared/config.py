@@ -8,6 +8,8 @@ in a log or traceback shows ``**********``.
 
 from __future__ import annotations
 
+import os
+import secrets
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
@@ -18,6 +20,10 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 OPENROUTER_BASE_URL = "https://openrouter.ai/api/v1"
+
+
+_MIN_SECRET_CHARS = 32
+SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name under VAR_DIR, not a secret
 
 
 class ConfigError(RuntimeError):
@@ -203,6 +209,16 @@ class Settings(BaseSettings):
         description="Job-creating requests (generate, regenerate, voiceover, batch) per "
         "API key, on top of RATE_LIMIT.",
     )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Signs the review desk's session cookie (§14). Required with "
+        "DATABASE_URL; embedded mode generates one under VAR_DIR.",
+    )
+    session_cookie_secure: bool | None = Field(
+        default=None,
+        description="Send the review desk's session cookie over HTTPS only. Unset: on with "
+        "DATABASE_URL (production behind TLS), off embedded (http://127.0.0.1).",
+    )
     log_level: str = "INFO"
     log_json: bool = False
 
@@ -235,6 +251,15 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
         return level
+
+    @field_validator("secret_key")
+    @classmethod
+    def _strong_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        # A short or placeholder secret lets anyone forge a review session cookie.
+        if value is not None and len(value.get_secret_value()) < _MIN_SECRET_CHARS:
+            raise ValueError(f"must be at least {_MIN_SECRET_CHARS} random characters "
+                             "(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')")
+        return value
 
     @field_validator("batch_default_style")
     @classmethod
@@ -360,6 +385,12 @@ class Settings(BaseSettings):
         return f"sqlite:///{(self.var_dir / 'scriptforge.db').resolve()}"
 
     @property
+    def review_cookie_secure(self) -> bool:
+        if self.session_cookie_secure is not None:
+            return self.session_cookie_secure
+        return not self.embedded_database
+
+    @property
     def embedded_worker(self) -> bool:
         """No broker configured: jobs run on threads inside the web process."""
         return not self.redis_url
@@ -396,3 +427,44 @@ def load_settings(**overrides: Any) -> Settings:
             name = "_".join(str(part) for part in error["loc"]).upper() or "settings"
             problems.append(f"{name}: {error['msg']}")
         raise ConfigError("invalid configuration: " + "; ".join(problems)) from None
+
+
+def session_secret(settings: Settings) -> str:
+    """The key that signs the review desk's session cookie (§14).
+
+    In production (``DATABASE_URL`` set) it must be configured: several web processes on
+    several hosts must sign with the same key, and a generated one would silently differ.
+    Embedded, a key is generated once and kept in ``VAR_DIR/secret_key`` (owner-only), so
+    sessions survive a restart and every gunicorn worker signs with the same key.
+    """
+    if settings.secret_key is not None:
+        return settings.secret_key.get_secret_value()
+    if not settings.embedded_database:
+        raise ConfigError("invalid configuration: SECRET_KEY: required when DATABASE_URL is "
+                          f"set (at least {_MIN_SECRET_CHARS} random characters)")
+    return _persisted_secret(settings.var_dir / SECRET_KEY_FILE)
+
+
+def _persisted_secret(path: Path) -> str:
+    """Read the key at ``path``, creating it first if no process has yet.
+
+    Two workers may start at once: each writes a complete temporary file and links it into
+    place, which fails for all but the first, so every reader sees one whole key.
+    """
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process made it first; use theirs
+        finally:
+            temporary.unlink()
+    secret = path.read_text().strip()
+    if len(secret) < _MIN_SECRET_CHARS:
+        raise ConfigError(f"invalid configuration: SECRET_KEY: {path} holds fewer than "
+                          f"{_MIN_SECRET_CHARS} characters; delete it to generate a new one")
+    return secret

@@ -15,7 +15,7 @@ from shared.config import Settings, load_settings
 from shared.db.migrate import upgrade_to_head
 from shared.db.tenancy import tenant_context
 from tests.support.fake_openai import FakeOpenAI
-from tests.support.keys import DEFAULT_TENANT_ID, issue_key
+from tests.support.keys import DEFAULT_TENANT_ID, TEST_SECRET_KEY, issue_key
 from tests.support.private_services import PrivatePostgres, PrivateRedis
 from tests.support.services import scratch_database
 
@@ -24,6 +24,7 @@ _ENV_VARS = [
     "DATABASE_URL", "REDIS_URL", "REDIS_KEY_PREFIX", "OPENROUTER_API_KEY", "LLM_BASE_URL",
     "LLM_API_KEY", "RATE_LIMIT", "RATE_LIMIT_JOBS",
     "TTS_API_KEY", "TTS_BASE_URL", "VOICEOVER_ENGINE", "STORAGE_DIR", "VAR_DIR", "LOG_JSON",
+    "SECRET_KEY", "SESSION_COOKIE_SECURE",
 ]
 
 
@@ -45,6 +46,8 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
             "llm_backoff_max_seconds": 0.0,
             "sweeper_interval_seconds": 3600,
             "log_level": "WARNING",
+            # Production-shaped apps (DATABASE_URL set) need one to sign review sessions.
+            "secret_key": TEST_SECRET_KEY,
         }
         values.update(overrides)
         return load_settings(**values)

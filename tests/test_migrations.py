@@ -135,7 +135,7 @@ def _rows_move_to_default(url: str) -> None:
             for table in ("leads", "idempotency_keys"):
                 owners = connection.execute(text(f"SELECT tenant_id FROM {table}")).scalars()
                 assert list(owners) == [default_id], table
-        upgrade_to_head(url)  # later revisions still apply on top of the moved rows
+        command.upgrade(alembic_config(url), "head")  # the revisions after tenants, if any
         assert _drift(url) == []
     finally:
         engine.dispose()
@@ -165,3 +165,66 @@ def test_every_business_table_has_a_non_null_tenant(tmp_path: Path) -> None:
         column = Base.metadata.tables[name].c.tenant_id
         assert not column.nullable, name
         assert column.foreign_keys, name
+
+
+ANALYTICS_REVISION = "e7bca394c41e"
+
+
+def _ledger_keeps_leads(url: str) -> None:
+    """Upgrading fills the ledger's lead (from the script, else the job's demo site) and
+    records every existing script, so reports count what was stored before (§13)."""
+    from sqlalchemy import insert
+
+    from shared.db.models import DemoSite, Job, JobKind, Lead, LLMCall, VideoScript
+
+    command.upgrade(alembic_config(url), TENANTS_REVISION)
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            lead = connection.execute(insert(Lead.__table__).values(
+                company_name="old", tenant_id=1).returning(Lead.__table__.c.id)).scalar_one()
+            site = connection.execute(insert(DemoSite.__table__).values(
+                lead_id=lead, url="https://old.example", improvement_plan={}, tenant_id=1
+            ).returning(DemoSite.__table__.c.id)).scalar_one()
+            job = connection.execute(insert(Job.__table__).values(
+                kind=JobKind.GENERATE_SCRIPT, params={}, demo_site_id=site, tenant_id=1,
+            ).returning(Job.__table__.c.id)).scalar_one()
+            script = connection.execute(insert(VideoScript.__table__).values(
+                demo_site_id=site, lead_id=lead, script_style="sales", sections=[],
+                total_duration_seconds=110, max_duration_seconds=120, ai_model_used="m",
+                fallback_used=True, generation_time_seconds=3.5, tenant_id=1,
+            ).returning(VideoScript.__table__.c.id)).scalar_one()
+            calls = LLMCall.__table__
+            for sequence, (job_id, script_id) in enumerate(
+                    [(job, script), (job, None), (None, None)]):
+                connection.execute(insert(calls).values(
+                    job_id=job_id, script_id=script_id, attempt=1, sequence=sequence,
+                    model="m", tier="budget", purpose="generate", outcome="ok", tenant_id=1))
+        command.upgrade(alembic_config(url), ANALYTICS_REVISION)
+        with engine.connect() as connection:
+            leads = connection.execute(text(
+                "SELECT lead_id FROM llm_calls ORDER BY sequence")).scalars().all()
+            assert leads == [lead, lead, None]
+            record = connection.execute(text(
+                "SELECT script_id, lead_id, script_style, fallback_used, "
+                "generation_time_seconds, tenant_id FROM script_records")).one()
+            assert tuple(record) == (script, lead, "sales", True, 3.5, 1)
+        command.upgrade(alembic_config(url), "head")
+        assert _drift(url) == []
+    finally:
+        engine.dispose()
+
+
+def test_sqlite_upgrade_keeps_the_ledgers_leads_and_records_scripts(tmp_path: Path) -> None:
+    _ledger_keeps_leads(f"sqlite:///{tmp_path / 'analytics.db'}")
+
+
+def test_postgres_upgrade_keeps_the_ledgers_leads_and_records_scripts(
+    postgres_database: str,
+) -> None:
+    command.downgrade(alembic_config(postgres_database), "base")
+    try:
+        _ledger_keeps_leads(postgres_database)
+    finally:
+        command.downgrade(alembic_config(postgres_database), "base")
+        upgrade_to_head(postgres_database)

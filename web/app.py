@@ -21,10 +21,11 @@ from shared.jobs.inprocess import InProcessWorker
 from shared.jobs.publishing import JobPublisher, forget_publish, install_publisher
 from shared.jobs.runtime import build_runtime
 from shared.logging import configure_logging
-from web import auth, db
+from web import auth, db, review
 from web.access_log import install_access_log
 from web.blueprints import (
     admin,
+    analytics,
     batches,
     health,
     jobs,
@@ -77,13 +78,18 @@ def create_app(
     install_query_guard(app)
     for blueprint in (leads.leads_blp, leads.demo_sites_blp, video_scripts.blp, jobs.blp,
                       voiceovers.blp, batches.blp, admin.keys_blp, admin.tenant_blp,
+                      analytics.costs_blp, analytics.stats_blp,
                       webhooks.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(health.blp)
     metrics.init_app(app, app.extensions[db.EXTENSION])
     install_docs_ui(app)
-    install_security_headers(app, page_policies={PAGE_ENDPOINT: DOCS_CSP},
-                             cacheable_endpoints=frozenset({ASSET_ENDPOINT}))
+    review.init_app(app, settings)  # the review desk's pages (§14), after the converters
+    install_security_headers(
+        app, page_policies={PAGE_ENDPOINT: DOCS_CSP},
+        blueprint_policies={review.BLUEPRINT: review.REVIEW_CSP},
+        referrer_policies={review.BLUEPRINT: review.REVIEW_REFERRER_POLICY},
+        cacheable_endpoints=frozenset({ASSET_ENDPOINT, review.ASSET_ENDPOINT}))
     install_access_log(app)
     install_http_metrics(app)
     return app

@@ -9,6 +9,11 @@ Each operation declares its scope once, with :func:`requires_scope`, which also 
 the scope into the operation's OpenAPI document (``x-scopes``). An API operation that
 declares none is refused (fail closed), and a test asserts that none exists.
 
+The review desk (``/review``, §14) is for browsers, which cannot send a bearer header with
+a link or an ``<audio>`` element: its pages authenticate with a signed-in session instead
+(``web/review/session.py``), which re-checks the same key and scopes on every request. This
+hook leaves exactly those paths to it; every other path still needs a bearer key.
+
 A key has exactly the scopes it was given: ``admin`` is not a superset of the others, so
 an administration key cannot, by accident, also approve scripts or spend LLM money.
 """
@@ -23,6 +28,7 @@ from typing import Any, TypeVar
 from flask import Flask, current_app, g, request
 from flask_smorest import Blueprint, abort
 
+from shared.db.models import ApiKey, Tenant
 from shared.db.tenancy import ALL_TENANTS, scope_session
 from shared.errors import AuthenticationError
 from shared.repositories import api_keys
@@ -32,6 +38,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 # /metrics is outside the key scheme; METRICS_TOKEN guards it (web/blueprints/metrics.py).
 PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/api/openapi.json", "/api/docs"})
 PUBLIC_PREFIXES = ("/api/docs/",)  # the docs UI's local assets
+SESSION_PREFIX = "/review"  # the review desk: browser sessions, see web/review/session.py
 SECURITY_SCHEME = "bearerAuth"
 _CHALLENGE = 'Bearer realm="scriptforge"'
 _NO_SCOPE_NEEDED = frozenset({"OPTIONS"})
@@ -81,6 +88,16 @@ def is_public(path: str) -> bool:
     return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
 
 
+def uses_session(path: str) -> bool:
+    """Whether ``path`` belongs to the review desk, which authenticates by session."""
+    return path == SESSION_PREFIX or path.startswith(SESSION_PREFIX + "/")
+
+
+def principal_of(key: ApiKey, tenant: Tenant) -> Principal:
+    return Principal(tenant_id=tenant.id, tenant_slug=tenant.slug, key_id=key.id,
+                     key_prefix=key.prefix, scopes=frozenset(key.scopes))
+
+
 def operation_handler(app: Flask, endpoint: str, method: str) -> Callable[..., Any] | None:
     """The function that answers ``method`` on ``endpoint`` (a MethodView's method, or the
     view itself), where decorators such as :func:`requires_scope` leave their marks."""
@@ -106,7 +123,7 @@ def _unauthorized(message: str) -> None:
 
 
 def _authenticate() -> None:
-    if is_public(request.path):
+    if is_public(request.path) or uses_session(request.path):
         return
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
@@ -119,8 +136,7 @@ def _authenticate() -> None:
     session = scope_session(state().session_factory(), ALL_TENANTS)
     try:
         key, tenant = api_keys.authenticate(session, token.strip())
-        g.principal = Principal(tenant_id=tenant.id, tenant_slug=tenant.slug, key_id=key.id,
-                                key_prefix=key.prefix, scopes=frozenset(key.scopes))
+        g.principal = principal_of(key, tenant)
     except AuthenticationError as error:
         _unauthorized(str(error))
     finally:

@@ -41,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=int, default=90)
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--timeout", type=float, default=300.0)
+    parser.add_argument("--stay", action="store_true",
+                        help="keep serving afterwards (the review desk at /review/) until Ctrl+C")
     args = parser.parse_args(argv)
 
     sample = json.loads(args.sample.read_text())
@@ -55,9 +57,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"service up at {base} (API docs: {base}/api/docs)")
     print(f"API key of tenant 'demo' (shown once): {key}")
     print(f"  try: curl -H 'Authorization: Bearer {key}' {base}/api/v1/leads")
+    print(f"  or sign in with it at the review desk: {base}/review/ (keep it up with --stay)")
     storage_dir = app.extensions["scriptforge"].settings.storage_dir
     try:
-        return _drive(base, key, sample, args, storage_dir)
+        status = _drive(base, key, sample, args, storage_dir)
+        if args.stay:
+            print(f"\nreview desk: {base}/review/ (Ctrl+C stops the service)")
+            threading.Event().wait()
+        return status
+    except KeyboardInterrupt:
+        return 0
     finally:
         server.shutdown()
 

@@ -10,7 +10,9 @@ Every response (API JSON, errors, probes, audio, the docs page) carries:
 - Frame denial twice: ``X-Frame-Options: DENY`` for old browsers and CSP
   ``frame-ancestors 'none'`` for current ones.
 - ``Content-Security-Policy``: ``default-src 'none'`` for everything but HTML pages, which
-  get their own policy (the docs UI: scripts, styles and images from this origin only).
+  get their own policy (the docs UI and the review desk: scripts, styles and images from
+  this origin only). The review desk's pages send ``Referrer-Policy: same-origin``, so
+  their own form posts carry the Referer that Flask-WTF's HTTPS CSRF check wants.
 - ``Cache-Control: no-store``: JSON bodies and audio files hold contacts' names, e-mail
   addresses and voices, and once keys exist a shared cache must never replay one
   tenant's response to another. That includes audio: ``send_file`` would say
@@ -41,21 +43,31 @@ _ALWAYS = {
 
 def install_security_headers(
     app: Flask, *, page_policies: Mapping[str, str] | None = None,
+    blueprint_policies: Mapping[str, str] | None = None,
+    referrer_policies: Mapping[str, str] | None = None,
     cacheable_endpoints: frozenset[str] = frozenset(),
 ) -> None:
     """Add the headers above to every response, error responses included.
 
-    ``page_policies`` maps an endpoint serving HTML to its Content-Security-Policy;
+    ``page_policies`` maps an endpoint serving HTML to its Content-Security-Policy, and
+    ``blueprint_policies`` a blueprint all of whose responses are pages (the review desk);
+    ``referrer_policies`` gives such a blueprint another Referrer-Policy;
     ``cacheable_endpoints`` serve public static files that may be cached (revalidated).
     """
     policies = dict(page_policies or {})
+    section_policies = dict(blueprint_policies or {})
+    referrers = dict(referrer_policies or {})
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
         for name, value in _ALWAYS.items():
             response.headers[name] = value
         endpoint = request.endpoint or ""
-        response.headers["Content-Security-Policy"] = policies.get(endpoint, API_CSP)
+        blueprint = request.blueprint or ""
+        response.headers["Content-Security-Policy"] = policies.get(
+            endpoint, section_policies.get(blueprint, API_CSP))
+        if blueprint in referrers:
+            response.headers["Referrer-Policy"] = referrers[blueprint]
         if endpoint in cacheable_endpoints and response.status_code < 400:
             response.headers["Cache-Control"] = "no-cache"
         else:

@@ -6,7 +6,7 @@ endpoint (unique per pair), retried on its own schedule; ``webhook_attempts`` is
 delivery log. Signing secrets are stored encrypted (``secret_encrypted``).
 
 Revision ID: 214b6f72d4bb
-Revises: e5b7c2d4a913
+Revises: e7bca394c41e
 Create Date: 2026-11-26 03:53:27.954818
 """
 
@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql
 import shared.db.types
 
 revision: str = "214b6f72d4bb"
-down_revision: str | None = "e5b7c2d4a913"
+down_revision: str | None = "e7bca394c41e"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

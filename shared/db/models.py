@@ -236,7 +236,9 @@ class Job(TenantOwned, Base):
 
     __table_args__ = (
         Index("ix_jobs_status_kind", "status", "kind"),
-        Index("ix_jobs_tenant_created", "tenant_id", "created_at"),
+        # Also read by GET /stats (§13): jobs by kind and status without a heap visit.
+        Index("ix_jobs_tenant_created", "tenant_id", "created_at",
+              postgresql_include=["kind", "status"]),
         UniqueConstraint("tenant_id", "dedupe_key", name="uq_jobs_tenant_dedupe_key"),
         Index("ix_jobs_status_lease", "status", "lease_expires_at"),
         CheckConstraint("progress >= 0 AND progress <= 100", name="progress_range"),
@@ -308,11 +310,18 @@ class VideoScript(TenantOwned, Base):
     )
 
 
+# The ledger columns GET /costs sums or groups by (see the covering index below).
+LEDGER_REPORT_COLUMNS = ("model", "tier", "script_style", "lead_id", "cost_usd",
+                         "prompt_tokens", "completion_tokens")
+
+
 class LLMCall(TenantOwned, Base):
     """The cost ledger (§5.4): one row per LLM call, successful or not, kept forever.
 
     ``script_id`` is nulled when a script is hard-deleted so cost history is never lost;
-    ``script_style`` is denormalised for the same reason (grouping by style survives).
+    ``script_style`` and ``lead_id`` are denormalised for the same reason (grouping by style
+    or lead survives the script). ``lead_id`` is deliberately not a foreign key, like a
+    lineage id: the ledger outlives every row it describes, and ids are never reused.
     """
 
     __tablename__ = "llm_calls"
@@ -329,6 +338,7 @@ class LLMCall(TenantOwned, Base):
     model: Mapped[str] = mapped_column(String(200), index=True)
     tier: Mapped[Tier] = mapped_column(checked_enum(Tier, "llm_call_tier"), index=True)
     script_style: Mapped[Style | None] = mapped_column(checked_enum(Style, "llm_call_style"))
+    lead_id: Mapped[int | None] = mapped_column(BigId)
     purpose: Mapped[str] = mapped_column(String(32))
     outcome: Mapped[str] = mapped_column(String(32))
     prompt_tokens: Mapped[int] = mapped_column(Integer, default=0)
@@ -341,9 +351,43 @@ class LLMCall(TenantOwned, Base):
 
     __table_args__ = (
         UniqueConstraint("job_id", "attempt", "sequence", name="uq_llm_calls_job_attempt_seq"),
-        # The budget check (§11) sums a tenant's month from this index alone on Postgres.
+        # GET /costs reads one tenant's window (§13) and the budget check (§11) sums a
+        # tenant's month: on Postgres the index also carries every column they sum or
+        # group by, so both are index-only scans instead of a heap visit per call
+        # (docs/benchmarks.md).
         Index("ix_llm_calls_tenant_created", "tenant_id", "created_at",
-              postgresql_include=["cost_usd"]),
+              postgresql_include=list(LEDGER_REPORT_COLUMNS)),
+        NEVER_REUSE_IDS,
+    )
+
+
+class ScriptRecord(TenantOwned, Base):
+    """What analytics count about a stored script (§13), kept after a hard delete.
+
+    One row per script, written with it by the one function that stores scripts. The
+    script row may go (§3.6 hard delete) but the cost ledger keeps its calls, so the
+    number of scripts and the share that fell back must stay too, or the average cost per
+    script would grow with every deletion. ``script_id`` and ``lead_id`` are not foreign
+    keys for the same reason (ids are never reused).
+    """
+
+    __tablename__ = "script_records"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    script_id: Mapped[int] = mapped_column(BigId, unique=True)
+    lead_id: Mapped[int] = mapped_column(BigId)
+    script_style: Mapped[Style] = mapped_column(checked_enum(Style, "script_record_style"))
+    fallback_used: Mapped[bool] = mapped_column(Boolean)
+    generation_time_seconds: Mapped[float] = mapped_column()
+    total_duration_seconds: Mapped[int] = mapped_column(Integer)
+    max_duration_seconds: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        # Covering on Postgres: the reports read only these columns of a window.
+        Index("ix_script_records_tenant_created", "tenant_id", "created_at",
+              postgresql_include=["fallback_used", "generation_time_seconds",
+                                  "total_duration_seconds", "max_duration_seconds"]),
         NEVER_REUSE_IDS,
     )
 
@@ -398,7 +442,12 @@ class Voiceover(TenantOwned, Base):
     """
 
     __tablename__ = "voiceovers"
-    __table_args__ = NEVER_REUSE_IDS
+    __table_args__ = (
+        # GET /stats' window (§13); covering on Postgres.
+        Index("ix_voiceovers_tenant_created", "tenant_id", "created_at",
+              postgresql_include=["status", "timing_error_pct"]),
+        NEVER_REUSE_IDS,
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     script_id: Mapped[int] = mapped_column(

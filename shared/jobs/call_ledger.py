@@ -39,7 +39,8 @@ from shared.script.types import LLMCallRecord, Style
 
 log = logging.getLogger(__name__)
 
-# What a retry message carries: [{"attempt": 1, "style": "casual", "calls": [record, …]}].
+# What a retry message carries:
+# [{"attempt": 1, "style": "casual", "lead_id": 7, "calls": [record, …]}].
 UnrecordedCalls = list[dict[str, Any]]
 
 
@@ -47,12 +48,13 @@ class CallLedger:
     """The ``on_call`` sink of one attempt; not shared between threads."""
 
     def __init__(self, runtime: Runtime, *, tenant_id: int, job_id: uuid.UUID, attempt: int,
-                 style: Style | None) -> None:
+                 style: Style | None, lead_id: int | None = None) -> None:
         self._runtime = runtime
         self._tenant_id = tenant_id
         self._job_id = job_id
         self._attempt = attempt
         self.style = style
+        self.lead_id = lead_id
         self._unrecorded: list[LLMCallRecord] = []
 
     def __call__(self, call: LLMCallRecord) -> None:
@@ -60,10 +62,11 @@ class CallLedger:
             with self._runtime.session() as session:
                 if call.outcome.provisional:
                     reserve_call(session, tenant_id=self._tenant_id, call=call,
-                                 job_id=self._job_id, attempt=self._attempt, style=self.style)
+                                 job_id=self._job_id, attempt=self._attempt, style=self.style,
+                                 lead_id=self.lead_id)
                 else:
                     record_llm_call(session, call=call, job_id=self._job_id,
-                                    attempt=self._attempt, style=self.style)
+                                    attempt=self._attempt, style=self.style, lead_id=self.lead_id)
         except SQLAlchemyError as error:
             if call.outcome.provisional:
                 # The call's final record follows (and is kept if it cannot be written
@@ -79,6 +82,7 @@ class CallLedger:
         if not self._unrecorded:
             return []
         return [{"attempt": self._attempt, "style": self.style.value if self.style else None,
+                 "lead_id": self.lead_id,
                  "calls": [call.model_dump(mode="json") for call in self._unrecorded]}]
 
     @contextmanager
@@ -100,5 +104,7 @@ def write_unrecorded(runtime: Runtime, job_id: uuid.UUID, carried: UnrecordedCal
         for group in carried:
             style = Style(group["style"]) if group.get("style") else None
             calls = [LLMCallRecord.model_validate(call) for call in group["calls"]]
+            lead_id = group.get("lead_id")
             record_unlinked_calls(session, job_id=job_id, attempt=int(group["attempt"]),
-                                  calls=calls, style=style)
+                                  calls=calls, style=style,
+                                  lead_id=int(lead_id) if lead_id is not None else None)

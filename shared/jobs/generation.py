@@ -90,7 +90,8 @@ def _parse_request(request: dict[str, Any]) -> GenerateParams:
 def run_generation(runtime: Runtime, claim: Claim, job: Job) -> None:
     params = GenerateParams.model_validate(job.params)
     ledger = CallLedger(runtime, tenant_id=job.tenant_id, job_id=job.id,
-                        attempt=claim.attempt, style=params.options.style)
+                        attempt=claim.attempt, style=params.options.style,
+                        lead_id=params.lead_id)
     with ledger.carried_by_retry():
         _generate(runtime, claim, job, params, ledger)
 
@@ -119,7 +120,7 @@ def _generate(
                 # The calls were made and paid for: the ledger keeps them even so.
                 record_llm_calls(
                     session, calls=generated.calls, job_id=job.id, attempt=claim.attempt,
-                    script_id=None, style=params.options.style,
+                    script_id=None, style=params.options.style, lead_id=params.lead_id,
                 )
                 store.fail_job(
                     session, claim, error_type="demo_site_not_found",
@@ -134,7 +135,7 @@ def _generate(
             )
             record_llm_calls(
                 session, calls=generated.calls, job_id=job.id, attempt=claim.attempt,
-                script_id=script.id, style=params.options.style,
+                script_id=script.id, style=params.options.style, lead_id=script.lead_id,
             )
             store.complete_job(session, claim, result=script_result(script.id, generated))
             if params.voiceover:

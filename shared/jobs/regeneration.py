@@ -36,6 +36,7 @@ from shared.repositories.scripts import (
     add_generated_script,
     get_script,
     next_version,
+    options_of,
     script_from_row,
     script_id_of_job,
 )
@@ -89,12 +90,6 @@ def submit_regeneration(
     return job
 
 
-def _options_of(row: VideoScript) -> GenerationOptions:
-    stored = dict(row.script_metadata.get("options") or {})
-    stored.update(style=row.script_style, max_duration_seconds=row.max_duration_seconds)
-    return GenerationOptions.model_validate(stored)
-
-
 def run_regeneration(runtime: Runtime, claim: Claim, job: Job) -> None:
     params = RegenerateParams.model_validate(job.params)
     # Style is known only once the source is read; the ledger row takes the source's.
@@ -116,8 +111,10 @@ def _regenerate(
                 "script_not_found", f"{missing}; there is nothing to regenerate"
             ) from None
         script = script_from_row(source)
-        options = _options_of(source)
-    ledger.style = options.style
+        options = options_of(source)
+        lead_id = source.lead_id
+    # Kept on the ledger rows so the costs stay grouped by lead after any deletion (§13).
+    ledger.style, ledger.lead_id = options.style, lead_id
 
     generated = runtime.script_engine.regenerate_section(
         script, params.section_index, params.instructions,
@@ -127,7 +124,7 @@ def _regenerate(
     generated = _with_instruction_warnings(generated, script, params, plan, site_view)
     for _ in range(_VERSION_RACE_RETRIES):
         try:
-            _store_version(runtime, claim, job, params, options, generated)
+            _store_version(runtime, claim, job, params, options, generated, lead_id)
             return
         except TimingInvariantError as refused:
             # Only the regenerated section may change (§3.6); when the others already
@@ -167,13 +164,14 @@ def _with_instruction_warnings(
 
 def _store_version(
     runtime: Runtime, claim: Claim, job: Job, params: RegenerateParams,
-    options: GenerationOptions, generated: GeneratedScript,
+    options: GenerationOptions, generated: GeneratedScript, lead_id: int,
 ) -> None:
     with runtime.session() as session:
         source = session.get(VideoScript, params.script_id)
         if source is None:
             record_llm_calls(session, calls=generated.calls, job_id=job.id,
-                             attempt=claim.attempt, script_id=None, style=options.style)
+                             attempt=claim.attempt, script_id=None, style=options.style,
+                             lead_id=lead_id)
             store.fail_job(session, claim, error_type="script_not_found",
                            message=f"script {params.script_id} was deleted while it was "
                            "being regenerated")
@@ -184,7 +182,7 @@ def _store_version(
             job_id=job.id, parent=source, version=next_version(session, source.lineage_id),
         )
         record_llm_calls(session, calls=generated.calls, job_id=job.id, attempt=claim.attempt,
-                         script_id=new.id, style=options.style)
+                         script_id=new.id, style=options.style, lead_id=new.lead_id)
         store.complete_job(session, claim, result=script_result(new.id, generated))
         if params.voiceover:
             enqueue_voiceover(session, new, parent_job_id=job.id)

@@ -29,7 +29,8 @@ from shared.script.types import LLMCallRecord, Style
 
 def reserve_call(
     session: Session, *, tenant_id: int, call: LLMCallRecord, job_id: uuid.UUID,
-    attempt: int, style: Style | None, at: datetime | None = None,
+    attempt: int, style: Style | None, lead_id: int | None = None,
+    at: datetime | None = None,
 ) -> None:
     """Write ``call``'s provisional row unless ``tenant_id``'s budget is spent (the caller
     commits; on the error it rolls back, and the refused call has no row).
@@ -37,12 +38,14 @@ def reserve_call(
     A tenant without a budget takes no lock: its calls are written as before.
     """
     if monthly_budget(session, tenant_id) is None:
-        record_llm_call(session, call=call, job_id=job_id, attempt=attempt, style=style)
+        record_llm_call(session, call=call, job_id=job_id, attempt=attempt, style=style,
+                        lead_id=lead_id)
         return
     budget = monthly_budget(session, tenant_id, lock=True)
     # Insert first: on SQLite the insert takes the write lock, so the sum below cannot miss
     # a reservation another thread is making.
-    row = record_llm_call(session, call=call, job_id=job_id, attempt=attempt, style=style)
+    row = record_llm_call(session, call=call, job_id=job_id, attempt=attempt, style=style,
+                          lead_id=lead_id)
     if budget is None or row is None:
         return  # the budget was lifted meanwhile, or this call was already reserved
     spent_before = month_spend_usd(session, tenant_id, at) - row.cost_usd

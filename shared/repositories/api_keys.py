@@ -102,6 +102,11 @@ def authenticate(system_session: Session, token: str) -> tuple[ApiKey, Tenant]:
     key, tenant = found
     if key.revoked_at is not None:
         raise AuthenticationError("this API key has been revoked")
+    _mark_used(system_session, key)
+    return key, tenant
+
+
+def _mark_used(system_session: Session, key: ApiKey) -> None:
     now = utcnow()
     if key.last_used_at is None or key.last_used_at < now - LAST_USED_RESOLUTION:
         system_session.execute(
@@ -112,4 +117,24 @@ def authenticate(system_session: Session, token: str) -> tuple[ApiKey, Tenant]:
             .execution_options(synchronize_session=False)
         )
         system_session.commit()
+
+
+def live_key(system_session: Session, key_id: int, tenant_id: int) -> tuple[ApiKey, Tenant]:
+    """The key a signed-in review session names, checked again as on every API request.
+
+    The review desk keeps only the key's id and tenant in its cookie, never the token, so a
+    revoked key (or one that moved tenant, which cannot happen today) ends the session on
+    its next request. Marks the key used, like :func:`authenticate`. Needs an ALL_TENANTS
+    session.
+    """
+    found = system_session.execute(
+        select(ApiKey, Tenant).join(Tenant, Tenant.id == ApiKey.tenant_id)
+        .where(ApiKey.id == key_id, ApiKey.tenant_id == tenant_id)
+    ).one_or_none()
+    if found is None:
+        raise AuthenticationError("unknown API key")
+    key, tenant = found
+    if key.revoked_at is not None:
+        raise AuthenticationError("this API key has been revoked")
+    _mark_used(system_session, key)
     return key, tenant

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -102,3 +103,12 @@ def engine_inputs(
     site = get_demo_site(session, demo_site_id)
     lead = get_lead(session, site.lead_id)
     return ImprovementPlan.parse(site.improvement_plan), lead_info(lead), demo_site_info(site)
+
+
+def lead_names(session: Session, lead_ids: Iterable[int]) -> dict[int, str]:
+    """Company names of the given leads (the session's tenant only), for lists of scripts."""
+    wanted = set(lead_ids)
+    if not wanted:
+        return {}
+    rows = session.execute(select(Lead.id, Lead.company_name).where(Lead.id.in_(wanted)))
+    return {row.id: row.company_name for row in rows}

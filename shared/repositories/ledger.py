@@ -30,7 +30,7 @@ from shared.script.types import CallOutcome, LLMCallRecord, Style
 
 def _row(
     call: LLMCallRecord, *, job_id: uuid.UUID | None, attempt: int, script_id: int | None,
-    style: Style | None,
+    style: Style | None, lead_id: int | None,
 ) -> LLMCall:
     return LLMCall(
         job_id=job_id,
@@ -40,6 +40,7 @@ def _row(
         model=call.model,
         tier=call.tier,
         script_style=style,
+        lead_id=lead_id,
         purpose=call.purpose.value,
         outcome=call.outcome.value,
         prompt_tokens=call.prompt_tokens,
@@ -54,12 +55,15 @@ def _row(
 
 def record_llm_call(
     session: Session, *, call: LLMCallRecord, job_id: uuid.UUID, attempt: int,
-    style: Style | None,
+    style: Style | None, lead_id: int | None = None,
 ) -> LLMCall | None:
     """Write or complete one call's row, not yet linked to a script (the caller commits).
 
-    Returns the row when this call wrote a new one (flushed, so a query in the same
-    transaction counts it), None when it completed or left an existing one.
+    ``style`` and ``lead_id`` are kept on the row so cost reports can group by them even
+    after the script is hard-deleted (§13). Returns the row when this call wrote a new one
+    (flushed, so a query in the same transaction counts it), None when it completed or left
+    an existing one.
+
     A provisional record never overwrites a final one: a late ``in_flight`` write (after a
     retry wrote the reply's row) must not turn a known cost back into an estimate.
     """
@@ -68,7 +72,8 @@ def record_llm_call(
                               LLMCall.sequence == call.sequence)
     )
     if existing is None:
-        row = _row(call, job_id=job_id, attempt=attempt, script_id=None, style=style)
+        row = _row(call, job_id=job_id, attempt=attempt, script_id=None, style=style,
+                   lead_id=lead_id)
         session.add(row)
         session.flush()
         return row
@@ -139,6 +144,7 @@ def record_llm_calls(
     attempt: int,
     script_id: int | None,
     style: Style | None,
+    lead_id: int | None = None,
 ) -> list[LLMCall]:
     """Write the rows of ``calls`` that are not in the ledger yet, complete the provisional
     ones, and link every row of this attempt to ``script_id``. Idempotent per (job,
@@ -152,15 +158,18 @@ def record_llm_calls(
         row = existing.get(sequence)
         if row is None:
             rows.append(_row(call, job_id=job_id, attempt=attempt, script_id=script_id,
-                             style=style))
+                             style=style, lead_id=lead_id))
         elif CallOutcome(row.outcome).provisional and not call.outcome.provisional:
             _complete(row, call)
     session.add_all(rows)
     if job_id is not None and script_id is not None and existing:
+        link: dict[str, int] = {"script_id": script_id}
+        if lead_id is not None:
+            link["lead_id"] = lead_id
         session.execute(
             update(LLMCall)
             .where(LLMCall.job_id == job_id, LLMCall.attempt == attempt)
-            .values(script_id=script_id)
+            .values(**link)
             .execution_options(synchronize_session=False)
         )
     return rows
@@ -168,8 +177,8 @@ def record_llm_calls(
 
 def record_unlinked_calls(
     session: Session, *, job_id: uuid.UUID, attempt: int, calls: Sequence[LLMCallRecord],
-    style: Style | None,
+    style: Style | None, lead_id: int | None = None,
 ) -> int:
     """Rows for calls of a finished attempt that could not be written when they were made."""
     return len(record_llm_calls(session, calls=calls, job_id=job_id, attempt=attempt,
-                                script_id=None, style=style))
+                                script_id=None, style=style, lead_id=lead_id))

@@ -12,11 +12,17 @@ from shared.db.after_commit import call_after_commit
 from shared.db.models import (
     ApprovalStatus,
     ScriptApproval,
+    ScriptRecord,
     VideoScript,
     VoiceoverStatus,
 )
 from shared.db.types import utcnow
-from shared.errors import DomainValidationError, NotFoundError, TimingInvariantError
+from shared.errors import (
+    ConflictError,
+    DomainValidationError,
+    NotFoundError,
+    TimingInvariantError,
+)
 from shared.script.measure import timing_offences
 from shared.script.types import GeneratedScript, GenerationOptions, Script, Section, Style
 from shared.tts.storage import AudioStorage
@@ -82,6 +88,14 @@ def add_generated_script(
     )
     session.add(row)
     session.flush()
+    # What analytics count about this script outlives a hard delete of the row (§13).
+    session.add(ScriptRecord(
+        script_id=row.id, lead_id=lead_id, script_style=row.script_style,
+        fallback_used=row.fallback_used, generation_time_seconds=row.generation_time_seconds,
+        total_duration_seconds=row.total_duration_seconds,
+        max_duration_seconds=row.max_duration_seconds, created_at=now,
+    ))
+    session.flush()
     return row
 
 
@@ -98,6 +112,45 @@ def script_from_row(row: VideoScript) -> Script:
         key_messages=tuple(row.key_messages),
         validation_warnings=tuple(row.validation_warnings),
     )
+
+
+def options_of(row: VideoScript) -> GenerationOptions:
+    """The options a stored script was generated with (style and window from its columns)."""
+    stored = dict(row.script_metadata.get("options") or {})
+    stored.update(style=row.script_style, max_duration_seconds=row.max_duration_seconds)
+    return GenerationOptions.model_validate(stored)
+
+
+def restore_version(session: Session, script_id: int) -> VideoScript:
+    """A new newest version of the script's lineage copying this version's content (§14).
+
+    Restoring never rewrites history: the older version stays as it was, and the copy is
+    stored through :func:`add_generated_script` like every other version (same timing
+    check, same version allocation under the lineage lock). The copy made no LLM calls, so
+    its cost and tokens are zero and the ledger stays the sum of what was really paid; it
+    keeps the model that wrote the words, starts its own review (pending) and has no
+    voiceover until one is asked for. ``metadata.restored_from`` says where it came from.
+    """
+    source = get_script(session, script_id)
+    metadata = dict(source.script_metadata)
+    metadata["restored_from"] = {"script_id": source.id, "version": source.version}
+    copy = GeneratedScript(
+        script=script_from_row(source), model_used=source.ai_model_used, tier=source.ai_tier,
+        fallback_used=source.fallback_used,
+        fallback_reason=source.script_metadata.get("fallback_reason"), metadata=metadata,
+    )
+    try:
+        return add_generated_script(
+            session, generated=copy, demo_site_id=source.demo_site_id,
+            lead_id=source.lead_id, options=options_of(source), job_id=None, parent=source,
+            version=next_version(session, source.lineage_id),
+        )
+    except TimingInvariantError as refused:
+        # Only a version stored before §3.5 was enforced can break it; copying it would
+        # store a script the rest of the system promises never exists.
+        raise ConflictError(
+            f"version {source.version} cannot be restored: {refused}"
+        ) from None
 
 
 def get_script(session: Session, script_id: int, *, include_deleted: bool = False) -> VideoScript:
@@ -294,9 +347,10 @@ def soft_delete(session: Session, script_id: int) -> None:
 def hard_delete(session: Session, script_id: int, *, storage: AudioStorage) -> None:
     """Remove the row. The database nulls the references that must survive it.
 
-    Ledger rows keep their cost with ``script_id`` set to NULL, child versions keep working
-    with ``parent_script_id`` NULL, and the approval audit trail stays (all ON DELETE SET
-    NULL), so cost history and review history are never lost.
+    Ledger rows keep their cost, style and lead with ``script_id`` set to NULL, child
+    versions keep working with ``parent_script_id`` NULL, and the approval audit trail stays
+    (all ON DELETE SET NULL), so cost history and review history are never lost; the
+    script's :class:`ScriptRecord` (not a foreign key) keeps it counted in analytics.
     """
     script = get_script(session, script_id, include_deleted=True)
     session.delete(script)

@@ -25,6 +25,7 @@ import pytest
 
 from tests.integration.conftest import ROOT, Stack
 from tests.support.fake_openai import FakeOpenAI
+from tests.support.keys import TEST_SECRET_KEY
 from tests.support.private_services import free_port
 from tests.support.services import missing, require_binary, scratch_database
 from tests.web.helpers import SAMPLE
@@ -86,6 +87,7 @@ def test_procfile_processes_start_from_a_fresh_clone_and_run_a_job(
         "REDIS_KEY_PREFIX": redis_key_prefix,
         "LLM_BASE_URL": fake_llm.base_url,
         "LLM_API_KEY": "test-key",
+        "SECRET_KEY": TEST_SECRET_KEY,
         # Documented knob, shortened so beat proves it is alive by dispatching within seconds.
         "SWEEPER_INTERVAL_SECONDS": "1",
     }

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.config import ConfigError, load_settings
+from shared.config import SECRET_KEY_FILE, ConfigError, load_settings, session_secret
 
 
 def test_embedded_defaults() -> None:
@@ -81,3 +81,36 @@ def test_metrics_settings(tmp_path: Path) -> None:
         load_settings(prometheus_multiproc_dir=str(tmp_path / "missing"))
     with pytest.raises(ConfigError, match="WORKER_METRICS_PORT"):
         load_settings(worker_metrics_port=70000)
+
+
+def test_a_short_secret_key_is_refused_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SECRET_KEY", "changeme")
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        load_settings()
+
+
+def test_production_needs_a_secret_key(tmp_path: Path) -> None:
+    settings = load_settings(database_url="postgresql+psycopg://db/x", var_dir=tmp_path)
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        session_secret(settings)
+    configured = load_settings(database_url="postgresql+psycopg://db/x", secret_key="k" * 40)
+    assert session_secret(configured) == "k" * 40
+    assert "k" * 40 not in repr(configured)
+    assert configured.review_cookie_secure  # production is behind TLS unless told otherwise
+
+
+def test_embedded_mode_generates_one_secret_key_and_keeps_it(tmp_path: Path) -> None:
+    settings = load_settings(var_dir=tmp_path / "var")
+    first = session_secret(settings)
+    assert len(first) >= 32
+    assert session_secret(load_settings(var_dir=tmp_path / "var")) == first  # after a restart
+    kept = tmp_path / "var" / SECRET_KEY_FILE
+    assert kept.stat().st_mode & 0o777 == 0o600
+    assert not settings.review_cookie_secure
+    assert [path.name for path in kept.parent.iterdir()] == [SECRET_KEY_FILE]
+
+
+def test_a_damaged_secret_key_file_is_named(tmp_path: Path) -> None:
+    (tmp_path / SECRET_KEY_FILE).write_text("short\n")
+    with pytest.raises(ConfigError, match="delete it"):
+        session_secret(load_settings(var_dir=tmp_path))

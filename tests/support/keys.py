@@ -17,6 +17,10 @@ ALL_SCOPES: tuple[str, ...] = api_keys.SCOPES
 DEFAULT_TENANT_ID = 1
 
 
+# Signs review-desk sessions of production-shaped test apps (SECRET_KEY); not a real secret.
+TEST_SECRET_KEY = "test-secret-key-0123456789abcdef-not-for-production"
+
+
 def issue_key(
     factory: sessionmaker[Session], tenant: str = DEFAULT_TENANT_SLUG,
     scopes: Sequence[str] = ALL_SCOPES, name: str = "test",

@@ -85,6 +85,8 @@ def test_two_gunicorn_workers_start_embedded_on_a_fresh_var_dir(tmp_path: Path) 
         assert log.read_text().count("Booting worker") == 2, log.read_text()
         assert _wait_ready(f"{base}/readyz", process, log) == 200
         assert process.poll() is None, log.read_text()
+        # Both signed review sessions with the one key the first of them generated.
+        assert [path.name for path in (tmp_path / "var").glob("*secret_key*")] == ["secret_key"]
     assert "Traceback" not in log.read_text(), log.read_text()
 
 

@@ -2,7 +2,7 @@
 that breaks the documented schema, with every built-in check, on SQLite (the embedded app
 with its in-process worker) and on Postgres (jobs recorded, not run).
 
-Bounded for CI by ``MAX_EXAMPLES`` per operation: 23 operations x 2 databases. Measured on
+Bounded for CI by ``MAX_EXAMPLES`` per operation: 25 operations x 2 databases. Measured on
 two shared cores: 100 examples 43 s, 150 examples 60 s, 200 examples 73 s, both databases
 together.
 """
@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 
 from shared.config import load_settings
-from tests.support.keys import ALL_SCOPES, bearer, issue_key
+from tests.support.keys import ALL_SCOPES, TEST_SECRET_KEY, bearer, issue_key
 from tests.support.runtime import RecordingPublisher
 
 MAX_EXAMPLES = 150
@@ -29,12 +29,15 @@ MAX_EXAMPLES = 150
 #   (tests/web/test_hostile_input.py covers NUL and lone surrogates by hand).
 # - Some 422s depend on stored data or configuration, not on the request's shape: the
 #   generate request's lead_id must be the demo site's lead and `model` needs
-#   LLM_ALLOW_MODEL_OVERRIDE; a section index must lie inside the stored script; a webhook
-#   URL must be https on a public address unless WEBHOOK_ALLOW_PRIVATE (known only after
-#   DNS). A schema-valid request may meet them, so 422 is an accepted answer there (only
-#   there).
-DATA_DEPENDENT_422 = ("^/api/v1/(video-scripts/(generate|{script_id}/section/{section_index})"
-                      "|webhooks)$")
+#   LLM_ALLOW_MODEL_OVERRIDE; a section index must lie inside the stored script; the
+#   reports' `since` must not be after `until` (a rule between two parameters, which JSON
+#   Schema cannot state); a webhook URL must be https on a public address unless
+#   WEBHOOK_ALLOW_PRIVATE (known only after DNS). A schema-valid request may meet them, so
+#   422 is an accepted answer there (only there).
+DATA_DEPENDENT_422 = (
+    "^/api/v1/(video-scripts/(generate|{script_id}/section/{section_index})|costs|stats"
+    "|webhooks)$"
+)
 CONFIG = SchemathesisConfig.from_str(f"""
 [generation]
 allow-x00 = false
@@ -52,7 +55,8 @@ def _openapi_document() -> dict[str, Any]:
     """The document the app serves; built without touching a database."""
     from web.app import create_app
 
-    app = create_app(load_settings(database_url="sqlite://", log_level="WARNING"),
+    app = create_app(load_settings(database_url="sqlite://", log_level="WARNING",
+                                   secret_key=TEST_SECRET_KEY),
                      publisher=RecordingPublisher())
     with app.test_client() as client:
         document: dict[str, Any] = client.get("/api/openapi.json").json
@@ -76,7 +80,8 @@ def api_app(
         app = create_app(load_settings(**base))
     else:
         url = request.getfixturevalue("postgres_database")
-        app = create_app(load_settings(database_url=url, **base), publisher=RecordingPublisher())
+        app = create_app(load_settings(database_url=url, secret_key=TEST_SECRET_KEY, **base),
+                         publisher=RecordingPublisher())
     yield app
     worker = app.extensions.get("scriptforge.worker")
     if worker is not None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from shared.db.models import LLMCall
-from tests.web.helpers import create_lead_and_site, row_counts, wait_for_job
+from tests.web.helpers import create_lead_and_site, keyed_client, row_counts, wait_for_job
 
 
 def _generate(client: FlaskClient, site_id: int, **options: Any) -> dict[str, Any]:
@@ -235,3 +236,34 @@ def test_an_offline_regeneration_says_which_instructions_it_could_not_follow(
     first = new["sections"][solution]["content"].split(". ")[0]
     assert "share of orders on subscription jumps from 4 to 15 percent" in first
     assert new["metadata"]["instruction_warnings"] == done["result"]["warnings"]
+
+
+def test_restore_copies_an_older_version_as_the_newest(client: FlaskClient, site_id: int) -> None:
+    v1 = _generate(client, site_id, voiceover=False)
+    v2 = _regenerate(client, v1["id"], 1, "Lead with the page-speed numbers.")
+    assert v2["sections"][1] != v1["sections"][1]
+
+    restored = client.post(f"/api/v1/video-scripts/{v1['id']}/restore")
+    assert restored.status_code == 201, restored.json
+    v3 = restored.json
+    assert (v3["version"], v3["parent_script_id"]) == (3, v1["id"])
+    assert v3["sections"] == v1["sections"]
+    assert v3["metadata"]["restored_from"] == {"script_id": v1["id"], "version": 1}
+    assert v3["is_approved"] == "pending"
+    assert v3["voiceover_status"] == "none"
+    assert (v3["ai_cost"], v3["prompt_tokens"], v3["ai_model_used"]) == (
+        0, 0, v1["ai_model_used"])  # no call was made; the words are still that model's
+    lineage = client.get(f"/api/v1/video-scripts/{v2['id']}/versions").json
+    assert [v["version"] for v in lineage] == [1, 2, 3]
+    assert client.get(f"/api/v1/video-scripts/{v1['id']}").json["sections"] == v1["sections"]
+
+
+def test_restore_needs_the_review_scope_and_a_live_script(app: Flask, client: FlaskClient,
+                                                          site_id: int) -> None:
+    script = _generate(client, site_id, voiceover=False)
+    writer = keyed_client(app, scopes=["read", "write"])
+    refused = writer.post(f"/api/v1/video-scripts/{script['id']}/restore")
+    assert refused.status_code == 403
+    assert "'review'" in refused.json["message"]
+    assert client.delete(f"/api/v1/video-scripts/{script['id']}").status_code == 204
+    assert client.post(f"/api/v1/video-scripts/{script['id']}/restore").status_code == 404

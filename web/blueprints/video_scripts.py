@@ -154,6 +154,20 @@ class ScriptApprovalDecision(MethodView):
         return script
 
 
+@blp.route("/<id:script_id>/restore")
+class ScriptRestore(MethodView):
+    @requires_scope("review")
+    @blp.response(201, VideoScriptSchema)
+    @blp.alt_response(404, description="Unknown or soft-deleted script.")
+    @blp.alt_response(409, description="The version breaks the timing promise (§3.5).")
+    def post(self, script_id: int) -> VideoScript:
+        """Restore an older version: a new newest version of the lineage copying it."""
+        session = get_session()
+        script = repo.restore_version(session, script_id)
+        session.commit()
+        return script
+
+
 @blp.route("/<id:script_id>/approvals")
 class ScriptApprovalTrail(MethodView):
     @requires_scope("read")

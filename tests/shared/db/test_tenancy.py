@@ -111,3 +111,42 @@ def test_a_row_of_another_tenant_is_refused_and_new_rows_are_stamped(
         session.add(lead)
         session.flush()
         assert lead.tenant_id == a
+
+
+@pytest.mark.parametrize("group_by", ["model", "tier", "style", "day", "lead"])
+def test_every_statement_of_the_reports_is_scoped(
+    factory: sessionmaker[Session], two_tenants: tuple[int, int], group_by: str,
+) -> None:
+    """The reports' aggregates (§13) go through the same hook: each statement that reads a
+    tenant-owned table says whose rows, and without a tenant they are refused."""
+    from sqlalchemy import event
+
+    from shared.db.models import Base, TenantOwned
+    from shared.repositories.analytics import Window, cost_report, stats_report
+
+    owned = {mapper.class_.__tablename__ for mapper in Base.registry.mappers
+             if issubclass(mapper.class_, TenantOwned)}
+    statements: list[str] = []
+
+    def capture(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    tenant_a, _ = two_tenants
+    engine = factory.kw["bind"]
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        with session_scope(factory, tenant_a) as session:
+            cost_report(session, tenant_id=tenant_a, window=Window(), group_by=group_by)
+            stats_report(session, window=Window())
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    reading_owned = [s for s in statements
+                     if any(f"FROM {table}" in s or f"JOIN {table}" in s for table in owned)]
+    assert len(reading_owned) >= 9
+    assert all("tenant_id = " in s for s in reading_owned), reading_owned
+
+    def unscoped() -> None:
+        with session_scope(factory) as session:
+            cost_report(session, tenant_id=tenant_a, window=Window(), group_by=group_by)
+
+    assert isinstance(_in_a_fresh_context(unscoped), UnscopedSessionError)

@@ -187,3 +187,39 @@ def test_the_next_attempt_marks_what_a_dead_one_left_in_flight(runtime: Runtime)
         (row,) = session.scalars(select(LLMCall).where(LLMCall.job_id == job_id))
         assert row.outcome == "interrupted"
         assert row.cost_usd == Decimal("0.000075")  # the estimate is kept, not zeroed
+
+
+def test_rows_keep_their_lead_and_the_script_its_record_after_a_hard_delete(
+    runtime: Runtime, fake_llm: FakeOpenAI
+) -> None:
+    """§13 groups costs by lead and counts scripts after hard deletes: the job code writes
+    the lead on every row (the failed call's too) and a record for each stored script."""
+    from shared.db.models import ScriptRecord
+    from shared.jobs.regeneration import submit_regeneration
+    from shared.repositories.scripts import hard_delete
+    from shared.tts.storage import AudioStorage
+
+    fake_llm.push_faults("500")  # one failed call, then a good one
+    job_id = _job(runtime)
+    run_job(runtime, job_id)
+    with runtime.session() as session:
+        script = session.scalars(select(VideoScript)).one()
+        lead_id, script_id = script.lead_id, script.id
+        regeneration = submit_regeneration(session, script_id, 0,
+                                           {"instructions": "Shorter.", "voiceover": False}).id
+    run_job(runtime, regeneration)
+
+    with runtime.session() as session:
+        rows = session.scalars(select(LLMCall)).all()
+        assert {row.job_id for row in rows} == {job_id, regeneration}
+        assert len(rows) >= 3
+        assert {row.lead_id for row in rows} == {lead_id}
+        hard_delete(session, script_id, storage=AudioStorage(runtime.settings.storage_dir))
+    with runtime.session() as session:
+        kept = session.scalars(select(LLMCall).where(LLMCall.job_id == job_id)).all()
+        assert kept
+        assert {(row.script_id, row.lead_id) for row in kept} == {(None, lead_id)}
+        records = session.scalars(select(ScriptRecord).order_by(ScriptRecord.id)).all()
+        assert next(record.script_id for record in records) == script_id
+        assert len(records) == 2
+        assert {record.lead_id for record in records} == {lead_id}
