@@ -158,6 +158,45 @@ class Settings(BaseSettings):
     batch_default_duration_seconds: int = Field(default=120, ge=30, le=300)
     batch_chunk_size: int = Field(default=500, ge=1, le=10000)
 
+    # --- webhooks (§12) -----------------------------------------------------------------
+    webhook_retry_schedule: str = Field(
+        default="5,30,120,600,1800,3600,7200,14400,28800,43200",
+        description="Seconds before each retry of a failed delivery (each with jitter); "
+        "once they are used up the delivery is failed.",
+    )
+    webhook_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=60,
+        description="A receiver must answer within this (connect and read) or the attempt fails.",
+    )
+    webhook_allow_private: bool = Field(
+        default=False,
+        description="Also allow http and loopback/private/link-local destinations "
+        "(development and tests only).",
+    )
+    webhook_max_in_flight_per_endpoint: int = Field(
+        default=4, ge=1, le=100,
+        description="Deliveries to one endpoint at once; more wait their turn, so a slow "
+        "receiver holds at most this many worker slots.",
+    )
+    webhook_secret_key: SecretStr | None = Field(
+        default=None,
+        description="Encrypts signing secrets at rest. Required with DATABASE_URL; embedded "
+        "mode generates one under VAR_DIR.",
+    )
+    webhook_sweep_interval_seconds: int = Field(
+        default=5, ge=1, le=3600,
+        description="How often due and lost deliveries are (re)published.",
+    )
+    webhook_republish_after_seconds: int = Field(
+        default=300, ge=5,
+        description="A delivery published this long ago and still not attempted is "
+        "published again (lost message).",
+    )
+    webhook_concurrency: int = Field(
+        default=16, ge=1, le=1000,
+        description="Threads of the webhooks worker (embedded: delivery threads in the web).",
+    )
+
     # --- web ----------------------------------------------------------------------------
     max_content_length: int = Field(default=1024 * 1024, ge=1024)
     rate_limit: str = Field(
@@ -271,6 +310,23 @@ class Settings(BaseSettings):
     def _strip(cls, value: str) -> str:
         return value.strip()
 
+    @field_validator("webhook_secret_key", mode="before")
+    @classmethod
+    def _empty_secret_key_is_unset(cls, value: Any) -> Any:
+        # Compose passes ${WEBHOOK_SECRET_KEY:-}: an empty key must not become a fixed one.
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("webhook_retry_schedule")
+    @classmethod
+    def _retry_schedule(cls, value: str) -> str:
+        try:
+            delays = [float(part) for part in value.split(",") if part.strip()]
+        except ValueError:
+            raise ValueError("must be comma-separated seconds such as '5,30,120'") from None
+        if not delays or any(delay < 0 or delay > 7 * 86400 for delay in delays):
+            raise ValueError("must list 1 or more delays between 0 and 604800 seconds")
+        return value
+
     @model_validator(mode="after")
     def _consistent_time_budget(self) -> Settings:
         # §4 time budget: the LLM client timeout x attempts (+ backoff) must fit in the task
@@ -311,6 +367,12 @@ class Settings(BaseSettings):
         if self.redis_key_prefix:
             options["global_keyprefix"] = self.redis_key_prefix
         return options
+
+    @property
+    def webhook_retry_delays(self) -> tuple[float, ...]:
+        """The retry schedule in seconds, one delay per retry."""
+        return tuple(float(part) for part in self.webhook_retry_schedule.split(",")
+                     if part.strip())
 
     @property
     def embedded_database(self) -> bool:

@@ -62,6 +62,16 @@ class MissingScopeError(DomainError):
         self.scope = scope
 
 
+class DestinationRefusedError(DomainError):
+    """A webhook URL points where deliveries may not go (§12): not https, or an address
+    that is loopback, private, link-local or otherwise not public."""
+
+
+class SecretUnreadableError(RuntimeError):
+    """A stored webhook secret cannot be decrypted: this process has another
+    WEBHOOK_SECRET_KEY than the one it was created with."""
+
+
 # Calling the LLM and reading its replies.
 
 class LLMCallError(Exception):

@@ -8,3 +8,6 @@ NIGHTLY_BATCH = "scriptforge.batches.nightly_batch"
 
 SCRIPTS_QUEUE = "scripts"
 VOICEOVER_QUEUE = "voiceover"
+# Webhook deliveries wait on other people's servers: their own queue and worker, so a slow
+# receiver never delays scripts or voiceovers.
+WEBHOOKS_QUEUE = "webhooks"

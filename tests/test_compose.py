@@ -39,7 +39,8 @@ def test_the_operations_view_is_behind_the_ops_profile() -> None:
     assert services["flower"]["profiles"] == ["ops"]
     assert "flower" in services["flower"]["command"]
     default = {name for name, service in services.items() if "profiles" not in service}
-    assert default == {"postgres", "redis", "migrate", "web", "worker", "voiceover", "beat"}
+    assert default == {"postgres", "redis", "migrate", "web", "worker", "voiceover", "webhooks",
+                       "beat"}
 
 
 def test_prometheus_scrapes_the_web_and_every_worker_exporter() -> None:
@@ -56,7 +57,7 @@ def test_prometheus_scrapes_the_web_and_every_worker_exporter() -> None:
     workers = jobs["scriptforge-workers"]["dns_sd_configs"][0]
     consumers = {name for name, service in services.items()
                  if "worker" in service.get("command", []) and "celery" in service["command"]}
-    assert consumers == {"worker", "voiceover"}
+    assert consumers == {"worker", "voiceover", "webhooks"}
     assert set(workers["names"]) == consumers
     for name in consumers:
         assert int(services[name]["environment"]["WORKER_METRICS_PORT"]) == workers["port"]
@@ -67,7 +68,7 @@ def test_the_web_sums_its_gunicorn_workers_and_the_workers_cover_every_queue() -
     assert services["web"]["environment"]["PROMETHEUS_MULTIPROC_DIR"]
     assert "METRICS_TOKEN" in services["web"]["environment"]
     consumed: set[str] = set()
-    for name in ("worker", "voiceover"):
+    for name in ("worker", "voiceover", "webhooks"):
         command = services[name]["command"]
         consumed.update(command[command.index("--queues") + 1].split(","))
     assert consumed == set(celery_queues())

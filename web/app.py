@@ -33,6 +33,7 @@ from web.blueprints import (
     metrics,
     video_scripts,
     voiceovers,
+    webhooks,
 )
 from web.docs_ui import ASSET_ENDPOINT, DOCS_CSP, PAGE_ENDPOINT, install_docs_ui
 from web.errors import ScriptforgeApi, register_domain_error_handlers, register_outage_handlers
@@ -77,7 +78,8 @@ def create_app(
     install_query_guard(app)
     for blueprint in (leads.leads_blp, leads.demo_sites_blp, video_scripts.blp, jobs.blp,
                       voiceovers.blp, batches.blp, admin.keys_blp, admin.tenant_blp,
-                      analytics.costs_blp, analytics.stats_blp):
+                      analytics.costs_blp, analytics.stats_blp,
+                      webhooks.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(health.blp)
     metrics.init_app(app, app.extensions[db.EXTENSION])
@@ -101,7 +103,8 @@ def _build_state(
         # Zero-services mode: the SQLite file is created and migrated on first start.
         upgrade_to_head(settings.resolved_database_url)
     if publisher is None and settings.embedded_worker:
-        worker = InProcessWorker(settings.embedded_worker_threads)
+        worker = InProcessWorker(settings.embedded_worker_threads,
+                                 webhook_workers=settings.webhook_concurrency)
         runtime = build_runtime(settings, worker)
         worker.attach(runtime)
         app.extensions["scriptforge.worker"] = worker

@@ -28,8 +28,10 @@ from celery import Celery
 
 from shared.config import Settings
 from shared.db.models import JobKind
-from shared.jobs.kinds import spec_for
+from shared.jobs.kinds import DELIVER_WEBHOOK, spec_for
 from shared.jobs.publishing import JobPublisher
+from shared.tasknames import WEBHOOKS_QUEUE
+from shared.webhooks.publishing import DeliveryPublisher
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +58,10 @@ class CeleryPublisher:
                 "max_retries": 0,
             },
         )
+
+    def publish_delivery(self, delivery_id: int, countdown: float = 0.0) -> None:
+        self._celery.send_task(DELIVER_WEBHOOK, args=[delivery_id], queue=WEBHOOKS_QUEUE,
+                               countdown=countdown or None, retry=False)
 
     def publish(self, job_id: uuid.UUID, kind: JobKind) -> None:
         spec = spec_for(kind)
@@ -111,6 +117,35 @@ class BackgroundPublisher:
             # Still trying (a slow or blackholed broker): answer now, settle it later.
             future.add_done_callback(lambda done: self._settle_late(done, job_id))
 
+    def publish_delivery(self, delivery_id: int, countdown: float = 0.0) -> None:
+        """Same breaker and wait as jobs; a failure raises so the caller leaves the
+        delivery to the outbox sweeper at once (a late one is only logged: the sweeper
+        republishes it after WEBHOOK_REPUBLISH_AFTER_SECONDS)."""
+        inner = self._inner
+        if not isinstance(inner, DeliveryPublisher):
+            raise BrokerUnavailableError("this publisher does not send deliveries")
+        if self.broker_known_down():
+            raise BrokerUnavailableError("broker down (recent publish failed); left to sweeper")
+        if not self._pending.acquire(blocking=False):
+            raise BrokerUnavailableError("publish backlog full; left to the sweeper")
+        try:
+            future = self._pool().submit(self._guarded, lambda: inner.publish_delivery(
+                delivery_id, countdown))
+        except BaseException:
+            self._pending.release()
+            raise
+        try:
+            future.result(timeout=self._wait_seconds)
+        except FutureTimeout:
+            future.add_done_callback(
+                lambda done: self._log_late_delivery_failure(done, delivery_id))
+
+    @staticmethod
+    def _log_late_delivery_failure(done: Future[None], delivery_id: int) -> None:
+        if done.exception() is not None:
+            log.warning("delivery publish failed after the request returned; the sweeper "
+                        "will send it", extra={"delivery_id": delivery_id})
+
     def broker_known_down(self) -> bool:
         with self._lock:
             return self._clock() < self._open_until
@@ -120,8 +155,12 @@ class BackgroundPublisher:
             self._executor.shutdown(wait=wait)
 
     def _publish(self, job_id: uuid.UUID, kind: JobKind) -> None:
+        self._guarded(lambda: self._inner.publish(job_id, kind))
+
+    def _guarded(self, send: Callable[[], None]) -> None:
+        """Run one publish, opening the breaker when it fails."""
         try:
-            self._inner.publish(job_id, kind)
+            send()
         except Exception:
             with self._lock:
                 self._open_until = self._clock() + self._breaker_seconds

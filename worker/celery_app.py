@@ -24,7 +24,12 @@ from celery.signals import (
 )
 
 from shared.config import ConfigError, load_settings
-from shared.jobs.kinds import job_task_names, task_routes
+from shared.jobs.kinds import (
+    SWEEP_WEBHOOK_OUTBOX,
+    job_task_names,
+    queued_task_routes,
+    task_routes,
+)
 from shared.logging import configure_logging
 from shared.tasknames import NIGHTLY_BATCH, SCRIPTS_QUEUE, SWEEP_STUCK_JOBS
 from worker.exporter import forget_child, start_exporter
@@ -110,6 +115,7 @@ app.conf.update(
     task_default_queue=SCRIPTS_QUEUE,
     task_routes={
         **task_routes(),
+        **queued_task_routes(),
         SWEEP_STUCK_JOBS: {"queue": SCRIPTS_QUEUE},
         NIGHTLY_BATCH: {"queue": SCRIPTS_QUEUE},
     },
@@ -122,6 +128,13 @@ app.conf.update(
         "sweep-stuck-jobs": {
             "task": SWEEP_STUCK_JOBS,
             "schedule": float(settings.sweeper_interval_seconds),
+        },
+        "sweep-webhook-outbox": {
+            "task": SWEEP_WEBHOOK_OUTBOX,
+            "schedule": float(settings.webhook_sweep_interval_seconds),
+            # Without a webhooks worker the sweeps would pile up unread: each one is stale
+            # once the next is due.
+            "options": {"expires": float(settings.webhook_sweep_interval_seconds)},
         },
         "nightly-new-leads-batch": {
             "task": NIGHTLY_BATCH,

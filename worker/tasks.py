@@ -12,11 +12,18 @@ from celery.signals import worker_process_init
 from shared.db.models import JobKind
 from shared.errors import DatabaseUnavailableError
 from shared.jobs.batch import start_nightly_batch
-from shared.jobs.kinds import job_task_names, spec_for
+from shared.jobs.kinds import (
+    DELIVER_WEBHOOK,
+    SWEEP_WEBHOOK_OUTBOX,
+    job_task_names,
+    spec_for,
+)
 from shared.jobs.runner import db_retry_countdown, run_job
 from shared.jobs.runtime import Runtime, build_runtime
 from shared.jobs.sweeper import sweep_stuck_jobs
-from shared.tasknames import NIGHTLY_BATCH, SWEEP_STUCK_JOBS
+from shared.tasknames import NIGHTLY_BATCH, SWEEP_STUCK_JOBS, WEBHOOKS_QUEUE
+from shared.webhooks.delivery import deliver
+from shared.webhooks.sweeper import sweep_outbox
 from worker.celery_app import app, settings
 
 _runtime: Runtime | None = None
@@ -29,6 +36,10 @@ class CeleryTaskPublisher:
     def publish(self, job_id: uuid.UUID, kind: JobKind) -> None:
         spec = spec_for(kind)
         app.send_task(spec.task_name, args=[str(job_id)], queue=spec.queue)
+
+    def publish_delivery(self, delivery_id: int, countdown: float = 0.0) -> None:
+        app.send_task(DELIVER_WEBHOOK, args=[delivery_id], queue=WEBHOOKS_QUEUE,
+                      countdown=countdown or None)
 
 
 def runtime() -> Runtime:
@@ -100,3 +111,14 @@ def sweep() -> dict[str, int]:
     report = sweep_stuck_jobs(runtime())
     return {"republished": report.republished, "abandoned": report.abandoned,
             "expired_keys": report.expired_keys, "removed_temp_files": report.removed_temp_files}
+
+
+@app.task(name=DELIVER_WEBHOOK, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def deliver_webhook(delivery_id: int) -> str:
+    """One attempt of one webhook delivery (§12); a duplicate message finds nothing to do."""
+    return deliver(runtime(), int(delivery_id))
+
+
+@app.task(name=SWEEP_WEBHOOK_OUTBOX, ignore_result=True)
+def sweep_webhook_outbox() -> int:
+    return sweep_outbox(runtime())

@@ -472,3 +472,117 @@ class Voiceover(TenantOwned, Base):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class DeliveryState(StrEnum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
+class WebhookEndpoint(TenantOwned, Base):
+    """A receiver URL of a tenant (§12) and the events it subscribed to.
+
+    The signing secret is needed in clear to sign, so it cannot be hashed like an API key;
+    it is stored encrypted (``shared.webhooks.secrets``) so a database dump alone does not
+    let anyone forge deliveries.
+    """
+
+    __tablename__ = "webhook_endpoints"
+    __table_args__ = (
+        Index("ix_webhook_endpoints_tenant_created", "tenant_id", "created_at"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    events: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    description: Mapped[str] = mapped_column(String(500), default="")
+    secret_encrypted: Mapped[str] = mapped_column(Text)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    disabled_reason: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class WebhookEvent(TenantOwned, Base):
+    """The outbox (§12): one row per event, written in the transaction of the change it
+    reports. ``message_id`` is the ``webhook-id`` header: the same for every attempt and
+    every endpoint, so receivers can drop duplicates."""
+
+    __tablename__ = "webhook_events"
+    __table_args__ = NEVER_REUSE_IDS
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(64), unique=True)
+    type: Mapped[str] = mapped_column(String(64))
+    # The whole body as sent: {"type", "timestamp", "data"}.
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class WebhookDelivery(TenantOwned, Base):
+    """One event on its way to one endpoint; retried on its own schedule until it is
+    delivered or failed. A worker holds it by a lease while sending, so a killed worker's
+    delivery is picked up again once the lease expires."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        UniqueConstraint("endpoint_id", "event_id", name="uq_webhook_deliveries_endpoint_event"),
+        Index("ix_webhook_deliveries_state_next", "state", "next_attempt_at"),
+        Index("ix_webhook_deliveries_endpoint_lease", "endpoint_id", "lease_expires_at"),
+        Index("ix_webhook_deliveries_endpoint_waiting", "endpoint_id", "waiting_since"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    endpoint_id: Mapped[int] = mapped_column(
+        ForeignKey("webhook_endpoints.id", ondelete="CASCADE")
+    )
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("webhook_events.id", ondelete="CASCADE"), index=True
+    )
+    state: Mapped[DeliveryState] = mapped_column(
+        checked_enum(DeliveryState, "delivery_state"), default=DeliveryState.PENDING
+    )
+    # Attempts made so far (the next one's number is this + 1) and failures since the
+    # delivery was last (re)armed, which is the position in WEBHOOK_RETRY_SCHEDULE.
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When a message for the next attempt was sent (or is due); None: the sweeper sends it.
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set while the delivery waits for a free slot at its endpoint (the per-endpoint cap):
+    # the attempt that frees one publishes the longest-waiting delivery.
+    waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class WebhookAttempt(TenantOwned, Base):
+    """The delivery log (§12): one row per HTTP attempt, what came back and what is next."""
+
+    __tablename__ = "webhook_attempts"
+    __table_args__ = (
+        UniqueConstraint("delivery_id", "attempt", name="uq_webhook_attempts_delivery_attempt"),
+        Index("ix_webhook_attempts_endpoint_created", "endpoint_id", "created_at"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(
+        ForeignKey("webhook_deliveries.id", ondelete="CASCADE")
+    )
+    # Denormalised so the log of one endpoint is one indexed query.
+    endpoint_id: Mapped[int] = mapped_column(
+        ForeignKey("webhook_endpoints.id", ondelete="CASCADE")
+    )
+    attempt: Mapped[int] = mapped_column(Integer)
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    latency_ms: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(String(500))
+    # What the attempt led to: delivered, retrying, failed or disabled (a 410).
+    outcome: Mapped[str] = mapped_column(String(16))
+    next_retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -21,10 +21,12 @@ from functools import cache
 from types import MappingProxyType
 from typing import Any
 
-from shared.tasknames import SCRIPTS_QUEUE, VOICEOVER_QUEUE
+from shared.tasknames import SCRIPTS_QUEUE, VOICEOVER_QUEUE, WEBHOOKS_QUEUE
 
 RUN_SCRIPT_JOB = "scriptforge.jobs.run_script_job"
 RUN_VOICEOVER_JOB = "scriptforge.jobs.run_voiceover_job"
+DELIVER_WEBHOOK = "scriptforge.webhooks.deliver"
+SWEEP_WEBHOOK_OUTBOX = "scriptforge.webhooks.sweep_outbox"
 
 ResultLink = Callable[[Mapping[str, Any], Mapping[str, Any] | None], str | None]
 """``(params, result) -> path`` of what the job produced (or tracks), if anything yet."""
@@ -115,3 +117,32 @@ def task_routes() -> dict[str, dict[str, str]]:
         if routes.setdefault(spec.task_name, {"queue": spec.queue}) != {"queue": spec.queue}:
             raise RuntimeError(f"{spec.task_name} is declared on two queues")
     return routes
+
+
+@dataclass(frozen=True)
+class QueuedTaskSpec:
+    """A Celery task that is not a job kind, declared here so its queue is routed with
+    the job tasks'."""
+
+    task_name: str
+    queue: str
+
+
+# Webhook delivery (§12) is a task with a queue of its own, not a job kind. A job row is
+# one unit of work that ends within its lease: attempts count worker deaths up to
+# JOB_MAX_ATTEMPTS, the sweeper abandons it after that, and a 202 hands its id to a
+# client. A delivery instead waits about a day between scheduled attempts, counts
+# receiver failures against WEBHOOK_RETRY_SCHEDULE, keeps a log of every HTTP attempt,
+# is capped per endpoint, and can be re-armed (redeliver); its rows are
+# ``webhook_deliveries`` and ``webhook_attempts`` (shared.webhooks), claimed by the same
+# kind of conditional update as jobs.
+QUEUED_TASKS: tuple[QueuedTaskSpec, ...] = (
+    QueuedTaskSpec(DELIVER_WEBHOOK, WEBHOOKS_QUEUE),
+    # On the webhooks queue too, so the outbox is swept wherever deliveries are sent.
+    QueuedTaskSpec(SWEEP_WEBHOOK_OUTBOX, WEBHOOKS_QUEUE),
+)
+
+
+def queued_task_routes() -> dict[str, dict[str, str]]:
+    """Celery ``task_routes`` for the tasks of :data:`QUEUED_TASKS`."""
+    return {spec.task_name: {"queue": spec.queue} for spec in QUEUED_TASKS}

@@ -52,6 +52,12 @@ def publish_after_commit(session: Session, job: Job) -> None:
     call_after_commit(session, publish)
 
 
+def session_publisher(session: Session) -> JobPublisher | None:
+    """The publisher sessions of this factory hand their work to (None: none installed)."""
+    publisher: JobPublisher | None = session.info.get(_PUBLISHER)
+    return publisher
+
+
 def install_publisher(factory: sessionmaker[Session], publisher: JobPublisher) -> None:
     """Give every session ``factory`` makes the publisher and the after-commit hooks."""
     factory.configure(info={_PUBLISHER: publisher})

@@ -27,6 +27,7 @@ from shared.repositories.voiceovers import voiceover_of_job
 from shared.tts.factory import build_tts_engine
 from shared.tts.storage import AudioStorage
 from shared.tts.voiceover import VoiceoverRender, render_voiceover
+from shared.webhooks.events import EventType, emit
 
 
 class VoiceoverParams(BaseModel):
@@ -136,6 +137,8 @@ def run_voiceover(runtime: Runtime, claim: Claim, job: Job) -> None:
             _store_render(stored, render, storage)
             script_row = session.get_one(VideoScript, params.script_id)
             script_row.voiceover_status = VoiceoverStatus.READY
+            emit(session, tenant_id=stored.tenant_id, event_type=EventType.VOICEOVER_READY,
+                 data=lambda: voiceover_event_data(stored))
             store.complete_job(session, claim, result=result)
     except (StaleDataError, NoResultFound, IntegrityError):
         # The delete committed between reading the voiceover row and writing it back.
@@ -170,6 +173,18 @@ def _store_render(voiceover: Voiceover, render: VoiceoverRender, storage: AudioS
     voiceover.updated_at = utcnow()
 
 
+def voiceover_event_data(voiceover: Voiceover) -> dict[str, Any]:
+    """What voiceover.* webhook events (§12) carry; the audio is behind ``links``."""
+    return {
+        "id": voiceover.id, "script_id": voiceover.script_id, "job_id": voiceover.job_id,
+        "status": voiceover.status, "engine": voiceover.engine, "voice": voiceover.voice,
+        "total_planned_seconds": voiceover.total_planned_seconds,
+        "total_measured_seconds": voiceover.total_measured_seconds,
+        "timing_error_pct": voiceover.timing_error_pct, "error": voiceover.error,
+        "links": {"self": f"/api/v1/video-scripts/{voiceover.script_id}/voiceover"},
+    }
+
+
 def _script_exists(runtime: Runtime, script_id: int) -> bool:
     with runtime.session() as session:
         return session.get(VideoScript, script_id) is not None
@@ -188,4 +203,7 @@ def _record_failure(
             script = session.get(VideoScript, voiceover.script_id)
             if script is not None:
                 script.voiceover_status = VoiceoverStatus.FAILED
+            failed = voiceover
+            emit(session, tenant_id=voiceover.tenant_id, event_type=EventType.VOICEOVER_FAILED,
+                 data=lambda: voiceover_event_data(failed))
         store.fail_job(session, claim, error_type=error_type, message=message)

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from shared.db.models import JobKind
 from shared.db.tenancy import ALL_TENANTS, scope_session
-from shared.jobs.kinds import job_queues
+from shared.jobs.kinds import QUEUED_TASKS, job_queues
 from shared.observability.instruments import bounded
 from shared.repositories import metrics as repository
 from shared.script.types import CallOutcome, Tier
@@ -214,9 +214,11 @@ class DeploymentCollector(Collector):
 
 
 def celery_queues() -> tuple[str, ...]:
-    """Every queue this project's tasks go to: the job kinds' queues (the registry) and the
-    default one the system tasks use (worker/celery_app.py: sweeper, nightly batch)."""
-    return tuple(dict.fromkeys((*job_queues(), SCRIPTS_QUEUE)))
+    """Every queue this project's tasks go to: the job kinds' queues (the registry), the
+    queues of the other declared tasks (webhook deliveries) and the default one the system
+    tasks use (worker/celery_app.py: sweeper, nightly batch)."""
+    return tuple(dict.fromkeys((*job_queues(), *(spec.queue for spec in QUEUED_TASKS),
+                                SCRIPTS_QUEUE)))
 
 
 def queue_keys(key_prefix: str, queue: str) -> list[str]:

@@ -43,10 +43,9 @@ LLM_IN_FLIGHT = Gauge(
 #: Outcomes of one webhook delivery attempt (§12); every one is exported from the start.
 WEBHOOK_OUTCOMES = ("delivered", "failed", "retrying", "disabled")
 
-#: The hook for webhook delivery (§12, not built yet): the delivering task calls
-#: ``WEBHOOK_DELIVERIES.labels(outcome=webhook_outcome(...)).inc()`` once per attempt.
-#: Until then it stays at zero. When deliveries are stored in a table, the web's collector
-#: (:mod:`shared.observability.collector`) can count them from there instead, like jobs.
+#: Counted once per attempt by the process that made it (``shared.webhooks.delivery``):
+#: the ``webhooks`` worker's exporter, or the web's ``/metrics`` in embedded mode. The
+#: attempts are also in ``webhook_attempts`` for whoever wants deployment-wide figures.
 WEBHOOK_DELIVERIES = Counter(
     "scriptforge_webhook_deliveries",
     "Webhook delivery attempts by outcome.",

@@ -4,6 +4,7 @@ of the batch's jobs finishes."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 from shared.db.models import Batch, BatchStatus, DemoSite, Job, JobKind, JobStatus, VideoScript
 from shared.db.types import utcnow
 from shared.repositories.common import get_or_raise
+from shared.webhooks.events import EventType, emit
 
 
 def count_batch_outcome(session: Session, batch_id: int, *, succeeded: bool) -> None:
@@ -25,9 +27,10 @@ def count_batch_outcome(session: Session, batch_id: int, *, succeeded: bool) -> 
 def finish_batch_if_done(session: Session, batch_id: int) -> None:
     """Close the batch once everything is enqueued and every job has an outcome.
 
-    One conditional UPDATE, so concurrent finishing jobs cannot close it twice or early.
+    One conditional UPDATE, so concurrent finishing jobs cannot close it twice or early;
+    the one that closes it writes ``batch.finished`` (§12) in the same transaction.
     """
-    session.execute(
+    closed = session.execute(
         update(Batch)
         .where(
             Batch.id == batch_id,
@@ -36,8 +39,28 @@ def finish_batch_if_done(session: Session, batch_id: int) -> None:
             Batch.succeeded + Batch.failed >= Batch.enqueued,
         )
         .values(status=BatchStatus.SUCCEEDED, finished_at=utcnow())
+        .returning(Batch.tenant_id)
         .execution_options(synchronize_session=False)
-    )
+    ).scalar_one_or_none()
+    if closed is not None:
+        emit_batch_finished(session, batch_id, closed)
+
+
+def emit_batch_finished(session: Session, batch_id: int, tenant_id: int) -> None:
+    def document() -> dict[str, Any]:
+        return batch_document(session.get_one(Batch, batch_id, populate_existing=True))
+
+    emit(session, tenant_id=tenant_id, event_type=EventType.BATCH_FINISHED, data=document)
+
+
+def batch_document(batch: Batch) -> dict[str, Any]:
+    """The batch as ``GET /batches/{id}`` shows it (what batch.finished carries)."""
+    return {
+        "id": batch.id, "status": batch.status, "trigger": batch.trigger,
+        "since": batch.since, "started_at": batch.started_at,
+        "finished_at": batch.finished_at, "found": batch.found, "enqueued": batch.enqueued,
+        "succeeded": batch.succeeded, "failed": batch.failed, "error": batch.error,
+    }
 
 
 def last_success_started_at(session: Session) -> datetime | None:
@@ -61,10 +84,13 @@ def mark_enqueue_complete(session: Session, batch_id: int) -> None:
 
 
 def mark_failed(session: Session, batch_id: int, *, error: str) -> None:
-    session.execute(
-        update(Batch).where(Batch.id == batch_id)
+    failed = session.execute(
+        update(Batch).where(Batch.id == batch_id, Batch.status == BatchStatus.RUNNING)
         .values(status=BatchStatus.FAILED, finished_at=utcnow(), error=error)
-    )
+        .returning(Batch.tenant_id)
+    ).scalar_one_or_none()
+    if failed is not None:
+        emit_batch_finished(session, batch_id, failed)
 
 
 def get_batch(session: Session, batch_id: int) -> Batch:

@@ -19,8 +19,10 @@ from sqlalchemy.orm import Session
 from shared.db.models import Job, JobKind, JobStatus
 from shared.db.types import utcnow
 from shared.errors import StaleAttemptError
+from shared.jobs.views import job_document
 from shared.repositories.batches import count_batch_outcome
 from shared.repositories.ledger import mark_interrupted_calls
+from shared.webhooks.events import EventType, emit
 
 
 def create_job(
@@ -154,13 +156,27 @@ def _finish(
             Job.attempts == claim.attempt,
         )
         .values(status=status, finished_at=now, lease_expires_at=None, updated_at=now, **values)
-        .returning(Job.batch_id)
+        .returning(Job.batch_id, Job.tenant_id)
         .execution_options(synchronize_session=False)
     ).one_or_none()
     if finished is None:
         raise StaleAttemptError(f"job {claim.job_id} attempt {claim.attempt} is no longer current")
+    _emit_finished(session, claim.job_id, finished.tenant_id, status)
     if finished.batch_id is not None:
         count_batch_outcome(session, finished.batch_id, succeeded=status == JobStatus.SUCCEEDED)
+
+
+def _emit_finished(session: Session, job_id: uuid.UUID, tenant_id: int,
+                   status: JobStatus) -> None:
+    """job.succeeded / job.failed (§12), in the transaction that finishes the job."""
+
+    def document() -> dict[str, Any]:
+        job = session.get_one(Job, job_id, populate_existing=True)
+        return job_document(job)
+
+    emit(session, tenant_id=tenant_id, data=document,
+         event_type=EventType.JOB_SUCCEEDED if status == JobStatus.SUCCEEDED
+         else EventType.JOB_FAILED)
 
 
 def complete_job(session: Session, claim: Claim, *, result: dict[str, Any]) -> None:
@@ -189,12 +205,13 @@ def fail_abandoned_job(session: Session, job_id: uuid.UUID, *, message: str) -> 
             updated_at=now,
             error={"type": "abandoned", "message": message},
         )
-        .returning(Job.batch_id)
+        .returning(Job.batch_id, Job.tenant_id)
         .execution_options(synchronize_session=False)
     ).one_or_none()
     if result is None:
         return False
     mark_interrupted_calls(session, job_id=job_id)
+    _emit_finished(session, job_id, result.tenant_id, JobStatus.FAILED)
     if result.batch_id is not None:
         count_batch_outcome(session, result.batch_id, succeeded=False)
     return True

@@ -26,6 +26,7 @@ from shared.errors import (
 from shared.script.measure import timing_offences
 from shared.script.types import GeneratedScript, GenerationOptions, Script, Section, Style
 from shared.tts.storage import AudioStorage
+from shared.webhooks.events import EventType, emit
 
 
 def add_generated_script(
@@ -315,6 +316,12 @@ def decide_approval(
         decision=decision, approved_by=approved_by, notes=notes, created_at=now,
     ))
     session.flush()
+    emit(session, tenant_id=script.tenant_id, event_type=EventType.SCRIPT_REVIEWED, data={
+        "script_id": script.id, "lineage_id": script.lineage_id, "version": script.version,
+        "is_approved": decision, "approved_by": approved_by, "approval_notes": notes,
+        "decided_at": now,
+        "links": {"self": f"/api/v1/video-scripts/{script.id}"},
+    })
     return script
 
 

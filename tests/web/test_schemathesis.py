@@ -31,10 +31,12 @@ MAX_EXAMPLES = 150
 #   generate request's lead_id must be the demo site's lead and `model` needs
 #   LLM_ALLOW_MODEL_OVERRIDE; a section index must lie inside the stored script; the
 #   reports' `since` must not be after `until` (a rule between two parameters, which JSON
-#   Schema cannot state). A schema-valid request may meet them, so 422 is an accepted
-#   answer there (only there).
+#   Schema cannot state); a webhook URL must be https on a public address unless
+#   WEBHOOK_ALLOW_PRIVATE (known only after DNS). A schema-valid request may meet them, so
+#   422 is an accepted answer there (only there).
 DATA_DEPENDENT_422 = (
-    "^/api/v1/(video-scripts/(generate|{script_id}/section/{section_index})|costs|stats)$"
+    "^/api/v1/(video-scripts/(generate|{script_id}/section/{section_index})|costs|stats"
+    "|webhooks)$"
 )
 CONFIG = SchemathesisConfig.from_str(f"""
 [generation]

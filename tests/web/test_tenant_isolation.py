@@ -60,10 +60,18 @@ def tenant_a(app: Flask) -> tuple[FlaskClient, TenantAObjects]:
     spare_key_id = next(key["id"] for key in client.get("/api/v1/api-keys").json
                     if key["scopes"] == ["read"])
     assert spare.get("/api/v1/leads").status_code == 200
+    # A's webhook and one delivery of it (a ping; the .invalid host never resolves, so the
+    # delivery stays pending and is retried, which the matrix does not mind).
+    webhook = client.post("/api/v1/webhooks", json={
+        "url": "https://hooks.tenant-a.invalid/h", "events": ["job.succeeded"]})
+    assert webhook.status_code == 201, webhook.json
+    delivery = client.post(f"/api/v1/webhooks/{webhook.json['id']}/test")
+    assert delivery.status_code == 202, delivery.json
     return client, TenantAObjects(ids={
         "lead_id": lead_id, "demo_site_id": site_id, "demo_id": site_id,
         "script_id": script_id, "job_id": job["id"], "voiceover_id": voiceover_id,
         "batch_id": batch_id, "key_id": spare_key_id, "section_index": 0,
+        "webhook_id": webhook.json["id"], "delivery_id": delivery.json["delivery_id"],
     })
 
 
@@ -115,6 +123,8 @@ def test_lists_show_only_the_callers_rows(
         assert listed.json == [], path
         assert listed.headers["X-Total-Count"] == "0", path
     assert [k["tenant"] for k in client_b.get("/api/v1/api-keys").json] == ["tenant-b"]
+    assert client_a.get("/api/v1/webhooks").json
+    assert client_b.get("/api/v1/webhooks").json == []
     # B cannot hang its rows on A's: a demo site for A's lead is "unknown lead".
     lead_a = client_a.get("/api/v1/leads").json[0]["id"]
     site = client_b.post("/api/v1/demo-sites", json={
@@ -147,7 +157,7 @@ def test_each_operation_refuses_a_key_without_its_scope_naming_it(app: Flask) ->
                                    scopes=[s for s in SCOPES if s != scope])
                for scope in SCOPES}
     ids = {"lead_id": 1, "demo_site_id": 1, "demo_id": 1, "script_id": 1, "voiceover_id": 1,
-           "batch_id": 1, "key_id": 1, "section_index": 0,
+           "batch_id": 1, "key_id": 1, "section_index": 0, "webhook_id": 1, "delivery_id": 1,
            "job_id": "00000000-0000-4000-8000-000000000000"}
     checked = set()
     for rule, method in _api_operations(app):

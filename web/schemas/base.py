@@ -87,9 +87,18 @@ class _FullMatch(validate.Regexp):
         return value
 
 
-def http_url(*, max_length: int = 2048) -> list[validate.Validator]:
+# The same, also taking a bracketed IPv6 address as the host (webhook destinations, which
+# the SSRF guard then judges by address).
+HTTP_URL_PATTERN_WITH_IPV6 = (
+    r"^https?://(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])"
+    f"(?::[0-9]{{1,5}})?(?:[/?#][^{_BLANK}]*)?$"
+)
+
+
+def http_url(*, max_length: int = 2048, ipv6: bool = False) -> list[validate.Validator]:
+    pattern = HTTP_URL_PATTERN_WITH_IPV6 if ipv6 else HTTP_URL_PATTERN
     return [validate.Length(min=1, max=max_length),
-            _FullMatch(HTTP_URL_PATTERN, error="Not a valid http(s) URL.")]
+            _FullMatch(pattern, error="Not a valid http(s) URL.")]
 
 
 def id_field(**kwargs: Any) -> ma.fields.Integer:

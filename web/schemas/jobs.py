@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import marshmallow as ma
 from marshmallow import validate
 
 from shared.db.models import Job, JobKind, JobStatus
-from shared.jobs.kinds import spec_for
+from shared.jobs.views import job_document
 from shared.script.types import Style
 from web.schemas.base import PaginationSchema, StrictBoolean, StrictSchema, id_field
 
@@ -34,6 +36,8 @@ class GenerateRequestSchema(StrictSchema):
 
 
 class JobSchema(ma.Schema):
+    """Dumps ``shared.jobs.views.job_document``, which job.* webhook events carry too."""
+
     id = ma.fields.UUID()
     kind = ma.fields.Enum(JobKind, by_value=True)
     status = ma.fields.Enum(JobStatus, by_value=True)
@@ -45,14 +49,12 @@ class JobSchema(ma.Schema):
     params = ma.fields.Dict()
     result = ma.fields.Dict(allow_none=True)
     error = ma.fields.Dict(allow_none=True)
-    links = ma.fields.Method("_links")
+    links = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String(),
+                           metadata={"description": "self, and result once there is one."})
 
-    def _links(self, job: Job) -> dict[str, str]:
-        links = {"self": f"/api/v1/jobs/{job.id}"}
-        result_link = spec_for(job.kind).result_link(job.params, job.result)
-        if result_link is not None:
-            links["result"] = result_link
-        return links
+    @ma.pre_dump
+    def _document(self, job: Job, **_kwargs: Any) -> dict[str, Any]:
+        return job_document(job)
 
 
 class JobListQuerySchema(PaginationSchema):
