@@ -209,6 +209,11 @@ class Settings(BaseSettings):
         description="Job-creating requests (generate, regenerate, voiceover, batch) per "
         "API key, on top of RATE_LIMIT.",
     )
+    rate_limit_storage_url: str | None = Field(
+        default=None,
+        description="Where the rate limits count (§11): a redis:// URL or memory://. Unset: "
+        "REDIS_URL when there is one (shared by every web process), else process memory.",
+    )
     secret_key: SecretStr | None = Field(
         default=None,
         description="Signs the review desk's session cookie (§14). Required with "
@@ -288,6 +293,15 @@ class Settings(BaseSettings):
     def _no_blank_token(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and not value.get_secret_value().strip():
             return None
+        return value
+
+    @field_validator("rate_limit_storage_url")
+    @classmethod
+    def _limit_storage(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            return None
+        if value is not None and not value.startswith(("memory://", "redis://", "rediss://")):
+            raise ValueError("must be memory:// or a redis:// (rediss://) URL")
         return value
 
     @field_validator("rate_limit", "rate_limit_jobs")

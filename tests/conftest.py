@@ -23,7 +23,7 @@ from tests.support.services import scratch_database
 # Variables that would make a test depend on the machine it runs on.
 _ENV_VARS = [
     "DATABASE_URL", "REDIS_URL", "REDIS_KEY_PREFIX", "OPENROUTER_API_KEY", "LLM_BASE_URL",
-    "LLM_API_KEY", "RATE_LIMIT", "RATE_LIMIT_JOBS",
+    "LLM_API_KEY", "RATE_LIMIT", "RATE_LIMIT_JOBS", "RATE_LIMIT_STORAGE_URL",
     "TTS_API_KEY", "TTS_BASE_URL", "VOICEOVER_ENGINE", "STORAGE_DIR", "VAR_DIR", "LOG_JSON",
     "SECRET_KEY", "SESSION_COOKIE_SECURE",
 ]

@@ -92,7 +92,7 @@ def install_rate_limits(app: Flask, settings: Settings) -> Limiter:
                              exempt_when=lambda: not _creates_job()),
         ],
         strategy=STRATEGY,
-        storage_uri=settings.redis_url or "memory://",
+        storage_uri=_storage_uri(settings),
         storage_options=_storage_options(settings),
         in_memory_fallback_enabled=True,
         swallow_errors=True,
@@ -106,8 +106,12 @@ def install_rate_limits(app: Flask, settings: Settings) -> Limiter:
     return limiter
 
 
+def _storage_uri(settings: Settings) -> str:
+    return settings.rate_limit_storage_url or settings.redis_url or "memory://"
+
+
 def _storage_options(settings: Settings) -> dict[str, Any]:
-    if not settings.redis_url:
+    if not _storage_uri(settings).startswith(("redis://", "rediss://")):
         return {}
     timeout = settings.broker_publish_timeout_seconds
     return {

@@ -114,3 +114,10 @@ def test_a_damaged_secret_key_file_is_named(tmp_path: Path) -> None:
     (tmp_path / SECRET_KEY_FILE).write_text("short\n")
     with pytest.raises(ConfigError, match="delete it"):
         session_secret(load_settings(var_dir=tmp_path))
+
+
+def test_rate_limit_storage_is_memory_or_redis() -> None:
+    assert load_settings().rate_limit_storage_url is None
+    assert load_settings(rate_limit_storage_url="memory://").rate_limit_storage_url == "memory://"
+    with pytest.raises(ConfigError, match="RATE_LIMIT_STORAGE_URL"):
+        load_settings(rate_limit_storage_url="mongodb://elsewhere")

@@ -78,8 +78,10 @@ def app_with_broker(
     from web.app import create_app
 
     # A long broker timeout: the publish stays stuck until the test releases the broker.
+    # The rate limits count in memory, so every connection the broker sees is a publish.
     app = create_app(make_settings(redis_url=broker.url, broker_publish_timeout_seconds=30,
-                                   publish_breaker_seconds=600))
+                                   publish_breaker_seconds=600,
+                                   rate_limit_storage_url="memory://"))
     yield app
     app.extensions["scriptforge"].db_engine.dispose()
 
