@@ -9,6 +9,7 @@ late) and the reports must follow, because the writer forgot that day's sums.
 
 from __future__ import annotations
 
+import threading
 import uuid
 from dataclasses import asdict
 from datetime import UTC, date, datetime, time, timedelta
@@ -21,6 +22,7 @@ from sqlalchemy import func, select
 
 from shared.db.models import Job, JobKind, JobStatus, LedgerDaily, LedgerDay, LLMCall
 from shared.db.session import session_scope
+from shared.db.tenancy import scope_session
 from shared.db.types import utcnow
 from shared.repositories import ledger, ledger_rollup
 from shared.repositories.analytics import Window, cost_report
@@ -199,4 +201,52 @@ def test_todays_writes_take_no_lock_and_forget_nothing(ledger_rows: Ledger) -> N
                                  purpose=CallPurpose.GENERATE, outcome=CallOutcome.SUCCESS,
                                  cost_usd=Decimal("0.07"))])
     assert seeded.summed_days(DEFAULT_TENANT_ID) == summed
+    seeded.assert_rollup_matches(DEFAULT_TENANT_ID, Window())
+
+
+def test_a_change_during_a_fill_waits_for_it_and_is_not_lost(ledger_rows: Ledger) -> None:
+    """A report that summed a day but has not committed yet, and a writer completing a call
+    of that day meanwhile: the writer waits for the report (Postgres: the tenant's rollup
+    lock; SQLite: its writer lock), then forgets the day, so the stale sums never stay."""
+    seeded = ledger_rows
+    settled = seeded.day(6)
+    moment = datetime.combine(settled, time(22, 30), tzinfo=UTC)
+    with session_scope(seeded.factory, DEFAULT_TENANT_ID) as session:
+        session.add(LLMCall(
+            job_id=seeded.job, attempt=1, sequence=0, model=MODELS[1], tier=Tier.PREMIUM,
+            script_style=Style.SALES, purpose="generate", outcome=CallOutcome.IN_FLIGHT.value,
+            prompt_tokens=999, cost_usd=Decimal("0.5"), cost_source="estimate",
+            created_at=moment))
+    done = LLMCallRecord(sequence=0, model=MODELS[1], tier=Tier.PREMIUM,
+                         purpose=CallPurpose.GENERATE, outcome=CallOutcome.SUCCESS,
+                         prompt_tokens=999, completion_tokens=10, cost_usd=Decimal("0.02"),
+                         cost_source="provider")
+    written = threading.Event()
+    failures: list[BaseException] = []
+
+    def complete_the_call() -> None:
+        try:
+            with session_scope(seeded.factory, DEFAULT_TENANT_ID) as session:
+                ledger.record_llm_call(session, call=done, job_id=seeded.job, attempt=1,
+                                       style=Style.SALES)
+        except BaseException as error:  # reported by the main thread
+            failures.append(error)
+        finally:
+            written.set()
+
+    reader = seeded.factory()
+    scope_session(reader, DEFAULT_TENANT_ID)
+    try:
+        cost_report(reader, tenant_id=DEFAULT_TENANT_ID, window=Window(), group_by="model",
+                    settle_margin=MARGIN)
+        writer = threading.Thread(target=complete_the_call)
+        writer.start()
+        assert not written.wait(1.0), failures  # held back by the report's lock
+        reader.commit()
+    finally:
+        reader.close()
+    writer.join(30)
+    assert written.is_set()
+    assert not failures
+    assert settled not in seeded.summed_days(DEFAULT_TENANT_ID)
     seeded.assert_rollup_matches(DEFAULT_TENANT_ID, Window())
