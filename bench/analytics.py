@@ -8,16 +8,22 @@ through the repository functions the endpoints call, in a tenant-scoped session,
 prints p50/p95 per shape. ``--plain-index`` rebuilds the ledger's (tenant_id, created_at)
 index without its covering columns, to compare.
 
+GET /costs runs with the daily rollup of settled days (``LEDGER_SETTLE_SECONDS``' default),
+as the endpoint does: the first request of a window sums its settled days (timed apart,
+"fill"), the runs after read the sums. ``--live`` times the ledger-only query instead.
+
     .venv/bin/python bench/analytics.py --rows 1000000 --runs 30
+    .venv/bin/python bench/analytics.py --reuse --live --runs 30
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -27,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.databases import fresh_database  # noqa: E402
 from bench.harness import percentile  # noqa: E402
+from shared.config import Settings  # noqa: E402
 from shared.db.session import make_engine, make_session_factory, session_scope  # noqa: E402
 from shared.db.types import utcnow  # noqa: E402
 from shared.repositories.analytics import (  # noqa: E402
@@ -133,7 +140,14 @@ def plain_index(url: str) -> None:
     engine.dispose()
 
 
-def measure(url: str, runs: int) -> None:
+def clear_rollup(url: str) -> None:
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("TRUNCATE ledger_daily, ledger_days"))
+    engine.dispose()
+
+
+def measure(url: str, runs: int, live: bool) -> None:
     engine = make_engine(url, pool_size=1, max_overflow=0)
     factory = make_session_factory(engine)
     with engine.connect() as connection:
@@ -147,8 +161,20 @@ def measure(url: str, runs: int) -> None:
         "all time": Window(),
         "one day": Window(since=today - timedelta(days=7), until=today - timedelta(days=7)),
     }
+    margin = None if live else timedelta(seconds=Settings().ledger_settle_seconds)
     print(f"largest tenant {tenant}: {calls:,} ledger rows; {runs} runs per shape "
-          "(after 3 warm-up runs)\n")
+          f"(after 3 warm-up runs); {'ledger only' if live else 'rollup of settled days'}; "
+          f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}\n")
+    if not live:
+        clear_rollup(url)
+        for name, window in windows.items():
+            with session_scope(factory, tenant) as session:
+                started = time.perf_counter()
+                cost_report(session, tenant_id=tenant, window=window, group_by="model",
+                            settle_margin=margin)
+                print(f"fill {name}: {(time.perf_counter() - started) * 1000:.0f} ms "
+                      "(first request, sums the settled days not summed yet)")
+        print()
     print("| query | window | p50 ms | p95 ms | groups |")
     print("|---|---|---|---|---|")
     shapes: list[tuple[str, str, object]] = []
@@ -156,7 +182,8 @@ def measure(url: str, runs: int) -> None:
         for name, window in windows.items():
             shapes.append((f"costs group_by={group_by}", name,
                            lambda s, w=window, g=group_by: len(
-                               cost_report(s, tenant_id=tenant, window=w, group_by=g).groups)))
+                               cost_report(s, tenant_id=tenant, window=w, group_by=g,
+                                           settle_margin=margin).groups)))
     for name, window in windows.items():
         shapes.append(("stats", name, lambda s, w=window: len(
             stats_report(s, window=w).jobs)))
@@ -171,7 +198,9 @@ def measure(url: str, runs: int) -> None:
             if attempt >= 3:
                 timings.append(elapsed)
         print(f"| {label} | {window_name} | {statistics.median(timings):.1f} | "
-              f"{percentile(timings, 95):.1f} | {size} |")
+              f"{percentile(timings, 95):.1f} | {size} |", flush=True)
+    print(f"\nload average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}; "
+          f"now {datetime.now().astimezone().isoformat(timespec='seconds')}")
     engine.dispose()
 
 
@@ -181,6 +210,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--plain-index", action="store_true",
                         help="index (tenant_id, created_at) without covering columns")
+    parser.add_argument("--live", action="store_true",
+                        help="GET /costs from the ledger alone, without the daily rollup")
     parser.add_argument("--reuse", action="store_true",
                         help="measure the database a previous run seeded")
     args = parser.parse_args()
@@ -193,7 +224,7 @@ def main() -> None:
         url = seed(args.rows)
     if args.plain_index:
         plain_index(url)
-    measure(url, args.runs)
+    measure(url, args.runs, args.live)
     print(f"\nmeasured on {date.today().isoformat()}")
 
 

@@ -114,6 +114,10 @@ class Settings(BaseSettings):
     task_time_limit_seconds: int = Field(default=600, ge=10)
     broker_visibility_timeout_seconds: int = Field(default=3600, ge=30)
     job_lease_seconds: int = Field(default=660, ge=10)
+    ledger_settle_seconds: int = Field(
+        default=6 * 3600, ge=60,
+        description="A UTC day this long over is summed into the cost rollup (GET /costs).",
+    )
     job_queued_grace_seconds: int = Field(
         default=60, ge=1, description="A queued job never published is re-published after this."
     )
@@ -364,6 +368,10 @@ class Settings(BaseSettings):
             )
         if self.job_lease_seconds <= self.task_time_limit_seconds:
             raise ValueError("JOB_LEASE_SECONDS must be above TASK_TIME_LIMIT_SECONDS")
+        if self.ledger_settle_seconds <= self.job_lease_seconds:
+            # Not for exactness (every late write invalidates its day) but so a summed day
+            # is not re-summed for each call that was still in flight at midnight.
+            raise ValueError("LEDGER_SETTLE_SECONDS must be above JOB_LEASE_SECONDS")
         if self.tier_mid_min_value > self.tier_premium_min_value:
             raise ValueError("TIER_MID_MIN_VALUE must not exceed TIER_PREMIUM_MIN_VALUE")
         return self

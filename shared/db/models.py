@@ -8,7 +8,7 @@ idempotency keys are unique per caller scope.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -17,11 +17,13 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     ForeignKey,
     Index,
     Integer,
     MetaData,
     Numeric,
+    PrimaryKeyConstraint,
     String,
     Text,
     UniqueConstraint,
@@ -359,6 +361,46 @@ class LLMCall(TenantOwned, Base):
               postgresql_include=list(LEDGER_REPORT_COLUMNS)),
         NEVER_REUSE_IDS,
     )
+
+
+class LedgerDaily(TenantOwned, Base):
+    """The ledger of one settled UTC day summed per model, tier and style (GET /costs, §13).
+
+    Long windows read these sums instead of every call: a year of a busy tenant is a few
+    thousand rows here against hundreds of thousands in ``llm_calls``. Only a day that has
+    a :class:`LedgerDay` marker counts as summed; the marker and the rows are written
+    together by the report that first needs them and deleted together, in the writer's
+    transaction, by anything that changes that day's calls (``shared.repositories.ledger``).
+    ``script_style`` is ``""`` for calls without a style, so the key has no NULL (a NULL
+    would never collide, and two concurrent fills would both insert).
+    """
+
+    __tablename__ = "ledger_daily"
+
+    day: Mapped[date] = mapped_column(Date)
+    model: Mapped[str] = mapped_column(String(200))
+    tier: Mapped[str] = mapped_column(String(32))
+    script_style: Mapped[str] = mapped_column(String(32))
+    calls: Mapped[int] = mapped_column(BigInteger)
+    cost_usd: Mapped[Decimal] = mapped_column(Numeric(18, 8))
+    prompt_tokens: Mapped[int] = mapped_column(BigInteger)
+    completion_tokens: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "day", "model", "tier", "script_style",
+                             name="pk_ledger_daily"),
+    )
+
+
+class LedgerDay(TenantOwned, Base):
+    """Marks one tenant's UTC day as summed into :class:`LedgerDaily` (see there)."""
+
+    __tablename__ = "ledger_days"
+
+    day: Mapped[date] = mapped_column(Date)
+    summed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (PrimaryKeyConstraint("tenant_id", "day", name="pk_ledger_days"),)
 
 
 class ScriptRecord(TenantOwned, Base):

@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, SQLColumnExpression, case, cast, func, select
+from sqlalchemy import ColumnElement, SQLColumnExpression, case, func, select
 from sqlalchemy.orm import Session
 
 from shared.db.models import (
@@ -37,6 +37,7 @@ from shared.db.models import (
     VoiceoverStatus,
 )
 from shared.db.types import utcnow
+from shared.repositories import ledger_rollup
 
 GROUP_BYS = ("model", "tier", "style", "day", "lead")
 PERCENTILES = (0.5, 0.95)
@@ -95,31 +96,54 @@ class CostReport:
 
 def cost_report(
     session: Session, *, tenant_id: int, window: Window, group_by: str = "model",
-    now: datetime | None = None,
+    now: datetime | None = None, settle_margin: timedelta | None = None,
 ) -> CostReport:
     """Totals and groups of the ledger in ``window``, the budget and this month's spend.
 
     The totals are the sums of the groups (the groups partition the window's rows, an
     unknown key being a group of its own), so the ledger is read once for both.
+
+    With ``settle_margin``, the days of the window that ended more than that long ago are
+    read from the daily rollup (``shared.repositories.ledger_rollup``, filled on first
+    read) and only the rest from the ledger; the figures are the same. ``group_by=lead``
+    always reads the ledger: a lead has a call or two a day, so a rollup by lead would be
+    as long as the ledger. The caller commits (what the rollup summed is kept) or not.
     """
     if group_by not in GROUP_BYS:
         raise ValueError(f"group_by must be one of {GROUP_BYS}")
-    key = _group_key(session, group_by)
-    rows: Sequence[Any] = session.execute(
-        select(
-            key.label("key"),
-            func.coalesce(func.sum(LLMCall.cost_usd), 0).label("cost"),
-            func.count().label("calls"),
-            func.coalesce(func.sum(LLMCall.prompt_tokens), 0).label("prompt"),
-            func.coalesce(func.sum(LLMCall.completion_tokens), 0).label("completion"),
-        )
-        .where(*window.conditions(LLMCall.created_at))
-        .group_by(key)
-    ).all()
+    moment = now or utcnow()
+    sums: dict[str | None, list[Any]] = {}
+    live_window = window
+    settled = (_settled_days(session, tenant_id, window, moment, settle_margin)
+               if group_by != "lead" else None)
+    if settled is not None:
+        first, last = settled
+        for row in ledger_rollup.settled_groups(session, tenant_id=tenant_id, first=first,
+                                                last=last, group_by=group_by):
+            key = _render_key(row.key)
+            if group_by == "style" and key == ledger_rollup.NO_STYLE:
+                key = None
+            _add(sums, key, row)
+        live_window = Window(since=last + timedelta(days=1), until=window.until)
+    if live_window.until is None or live_window.since is None \
+            or live_window.since <= live_window.until:
+        key_column = _group_key(session, group_by)
+        for row in session.execute(
+            select(
+                key_column.label("key"),
+                func.coalesce(func.sum(LLMCall.cost_usd), 0).label("cost"),
+                func.count().label("calls"),
+                func.coalesce(func.sum(LLMCall.prompt_tokens), 0).label("prompt"),
+                func.coalesce(func.sum(LLMCall.completion_tokens), 0).label("completion"),
+            )
+            .where(*live_window.conditions(LLMCall.created_at))
+            .group_by(key_column)
+        ):
+            _add(sums, _render_key(row.key), row)
     groups = [
-        CostGroup(key=_render_key(row.key), cost_usd=_money(row.cost), calls=int(row.calls),
-                  prompt_tokens=int(row.prompt), completion_tokens=int(row.completion))
-        for row in rows
+        CostGroup(key=key, cost_usd=_money(cost), calls=calls, prompt_tokens=prompt,
+                  completion_tokens=completion)
+        for key, (cost, calls, prompt, completion) in sums.items()
     ]
     if group_by == "day":
         groups.sort(key=lambda group: (group.key is None, group.key or ""))
@@ -128,7 +152,6 @@ def cost_report(
     total_cost = sum((group.cost_usd for group in groups), Decimal(0))
     scripts, fallbacks = _script_counts(session, window)
 
-    moment = now or utcnow()
     month_start = datetime(moment.year, moment.month, 1, tzinfo=UTC)
     month_to_date = session.scalar(
         select(func.coalesce(func.sum(LLMCall.cost_usd), 0))
@@ -148,6 +171,40 @@ def cost_report(
     )
 
 
+def _settled_days(
+    session: Session, tenant_id: int, window: Window, now: datetime,
+    settle_margin: timedelta | None,
+) -> tuple[date, date] | None:
+    """The settled days of ``window`` from the tenant's first call (first, last), or None.
+
+    A day is settled once it ended ``settle_margin`` ago. The start is never before the
+    tenant's first call (one index probe), so no empty day before it is ever marked, and
+    an open or far-away ``since`` costs nothing.
+    """
+    if settle_margin is None:
+        return None
+    last = (now - settle_margin).astimezone(UTC).date() - timedelta(days=1)
+    if window.until is not None:
+        last = min(last, window.until)
+    earliest = session.scalar(select(func.min(LLMCall.created_at))
+                              .where(LLMCall.tenant_id == tenant_id))
+    if earliest is None:
+        return None
+    first = earliest.astimezone(UTC).date()
+    if window.since is not None:
+        first = max(first, window.since)
+    return (first, last) if first <= last else None
+
+
+def _add(sums: dict[str | None, list[Any]], key: str | None, row: Any) -> None:
+    """Add a group's sums (exact decimals whatever the driver gave) to ``sums[key]``."""
+    found = sums.setdefault(key, [Decimal(0), 0, 0, 0])
+    found[0] += Decimal(str(row.cost or 0))
+    found[1] += int(row.calls)
+    found[2] += int(row.prompt)
+    found[3] += int(row.completion)
+
+
 def _group_key(session: Session, group_by: str) -> SQLColumnExpression[Any]:
     if group_by == "model":
         return LLMCall.model
@@ -161,10 +218,8 @@ def _group_key(session: Session, group_by: str) -> SQLColumnExpression[Any]:
 
 
 def _utc_day(session: Session, column: Any) -> SQLColumnExpression[Any]:
-    """The UTC calendar day of a timestamp, whatever the connection's time zone."""
-    if session.get_bind().dialect.name == "postgresql":
-        return cast(func.timezone("UTC", column), Date)
-    return func.date(column)  # SQLite stores UTC text: its date part is the UTC day
+    day: SQLColumnExpression[Any] = ledger_rollup.utc_day(session, column)
+    return day
 
 
 def _render_key(value: Any) -> str | None:

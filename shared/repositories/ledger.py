@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from shared.db.models import LLMCall
 from shared.db.types import utcnow
+from shared.repositories import ledger_rollup
 from shared.script.types import CallOutcome, LLMCallRecord, Style
 
 
@@ -76,9 +77,11 @@ def record_llm_call(
                    lead_id=lead_id)
         session.add(row)
         session.flush()
+        ledger_rollup.invalidate(session, [(row.tenant_id, row.created_at)])
         return row
     if CallOutcome(existing.outcome).provisional and not call.outcome.provisional:
         _complete(existing, call)
+        ledger_rollup.invalidate(session, [(existing.tenant_id, existing.created_at)])
     return None
 
 
@@ -127,6 +130,11 @@ def mark_interrupted_calls(
     conditions = [LLMCall.job_id == job_id, LLMCall.outcome == CallOutcome.IN_FLIGHT.value]
     if before_attempt is not None:
         conditions.append(LLMCall.attempt < before_attempt)
+    # The rollup holds no outcome, but a changed row of a summed day is forgotten all the
+    # same: the rule "every write of a settled day invalidates it" needs no exceptions.
+    ledger_rollup.invalidate(session, [
+        (row.tenant_id, row.created_at) for row in session.execute(
+            select(LLMCall.tenant_id, LLMCall.created_at).where(*conditions))])
     result = session.execute(
         update(LLMCall).where(*conditions)
         .values(outcome=CallOutcome.INTERRUPTED.value,
@@ -154,6 +162,7 @@ def record_llm_calls(
         select(LLMCall).where(LLMCall.job_id == job_id, LLMCall.attempt == attempt))}
         if job_id is not None else {})
     rows = []
+    completed = []
     for sequence, call in sorted(latest.items()):
         row = existing.get(sequence)
         if row is None:
@@ -161,7 +170,16 @@ def record_llm_calls(
                              style=style, lead_id=lead_id))
         elif CallOutcome(row.outcome).provisional and not call.outcome.provisional:
             _complete(row, call)
+            completed.append(row)
     session.add_all(rows)
+    if any(ledger_rollup.may_be_summed(row.created_at) for row in rows):
+        session.flush()  # stamps the tenant the rollup's invalidation needs
+    # Rows completed now, and rows written late (the database was away when the calls were
+    # made; today they are stamped with the time of writing, but a row is a row), may
+    # belong to a day the rollup has already summed. Linking below changes script_id and
+    # lead_id only, which the rollup does not hold.
+    ledger_rollup.invalidate(
+        session, [(row.tenant_id, row.created_at) for row in (*rows, *completed)])
     if job_id is not None and script_id is not None and existing:
         link: dict[str, int] = {"script_id": script_id}
         if lead_id is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask import g
@@ -9,7 +10,7 @@ from flask.views import MethodView
 
 from shared.repositories import analytics
 from web.auth import requires_scope
-from web.db import get_session
+from web.db import get_session, state
 from web.parsing import Blueprint
 from web.schemas.analytics import (
     CostReportSchema,
@@ -35,8 +36,13 @@ class Costs(MethodView):
     @costs_blp.response(200, CostReportSchema)
     def get(self, query: dict[str, Any]) -> analytics.CostReport:
         """Ledger totals and groups for a window, the monthly budget and its spend so far."""
-        return analytics.cost_report(get_session(), tenant_id=g.principal.tenant_id,
-                                     window=_window(query), group_by=query["group_by"])
+        session = get_session()
+        report = analytics.cost_report(
+            session, tenant_id=g.principal.tenant_id, window=_window(query),
+            group_by=query["group_by"],
+            settle_margin=timedelta(seconds=state().settings.ledger_settle_seconds))
+        session.commit()  # keeps the days the report summed into the rollup
+        return report
 
 
 @stats_blp.route("")
