@@ -102,20 +102,8 @@ class BackgroundPublisher:
         self._executor_pid = 0
 
     def publish(self, job_id: uuid.UUID, kind: JobKind) -> None:
-        if self.broker_known_down():
-            raise BrokerUnavailableError("broker down (recent publish failed); left to sweeper")
-        if not self._pending.acquire(blocking=False):
-            raise BrokerUnavailableError("publish backlog full; left to the sweeper")
-        try:
-            future = self._pool().submit(self._publish, job_id, kind)
-        except BaseException:
-            self._pending.release()
-            raise
-        try:
-            future.result(timeout=self._wait_seconds)
-        except FutureTimeout:
-            # Still trying (a slow or blackholed broker): answer now, settle it later.
-            future.add_done_callback(lambda done: self._settle_late(done, job_id))
+        self._submit(lambda: self._inner.publish(job_id, kind),
+                     on_late=lambda done: self._settle_late(done, job_id))
 
     def publish_delivery(self, delivery_id: int, countdown: float = 0.0) -> None:
         """Same breaker and wait as jobs; a failure raises so the caller leaves the
@@ -124,21 +112,27 @@ class BackgroundPublisher:
         inner = self._inner
         if not isinstance(inner, DeliveryPublisher):
             raise BrokerUnavailableError("this publisher does not send deliveries")
+        self._submit(lambda: inner.publish_delivery(delivery_id, countdown),
+                     on_late=lambda done: self._log_late_delivery_failure(done, delivery_id))
+
+    def _submit(self, send: Callable[[], None],
+                on_late: Callable[[Future[None]], None]) -> None:
+        """Run ``send`` on the pool, waiting at most ``wait_seconds``; past that, answer
+        now and let ``on_late`` settle the outcome."""
         if self.broker_known_down():
             raise BrokerUnavailableError("broker down (recent publish failed); left to sweeper")
         if not self._pending.acquire(blocking=False):
             raise BrokerUnavailableError("publish backlog full; left to the sweeper")
         try:
-            future = self._pool().submit(self._guarded, lambda: inner.publish_delivery(
-                delivery_id, countdown))
+            future = self._pool().submit(self._guarded, send)
         except BaseException:
             self._pending.release()
             raise
         try:
             future.result(timeout=self._wait_seconds)
         except FutureTimeout:
-            future.add_done_callback(
-                lambda done: self._log_late_delivery_failure(done, delivery_id))
+            # Still trying (a slow or blackholed broker): answer now, settle it later.
+            future.add_done_callback(on_late)
 
     @staticmethod
     def _log_late_delivery_failure(done: Future[None], delivery_id: int) -> None:
@@ -153,9 +147,6 @@ class BackgroundPublisher:
     def shutdown(self, *, wait: bool = True) -> None:
         if self._executor is not None:
             self._executor.shutdown(wait=wait)
-
-    def _publish(self, job_id: uuid.UUID, kind: JobKind) -> None:
-        self._guarded(lambda: self._inner.publish(job_id, kind))
 
     def _guarded(self, send: Callable[[], None]) -> None:
         """Run one publish, opening the breaker when it fails."""
