@@ -184,8 +184,8 @@ class Settings(BaseSettings):
     )
     webhook_secret_key: SecretStr | None = Field(
         default=None,
-        description="Encrypts signing secrets at rest. Required with DATABASE_URL; embedded "
-        "mode generates one under VAR_DIR.",
+        description="Encrypts webhook signing secrets at rest. Unset: a key generated once "
+        "under VAR_DIR (every process must then share VAR_DIR, or be given the same value).",
     )
     webhook_sweep_interval_seconds: int = Field(
         default=5, ge=1, le=3600,
