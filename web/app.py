@@ -84,10 +84,11 @@ def create_app(
     app.register_blueprint(health.blp)
     metrics.init_app(app, app.extensions[db.EXTENSION])
     install_docs_ui(app)
-    review.init_app(app, settings)  # the review desk's pages (§14), after the converters
+    review.init_app(app, settings, api)  # the review desk's pages (§14), after the converters
     install_security_headers(
         app, page_policies={PAGE_ENDPOINT: DOCS_CSP},
         blueprint_policies={review.BLUEPRINT: review.REVIEW_CSP},
+        blueprint_prefixes={auth.SESSION_PREFIX: review.BLUEPRINT},
         referrer_policies={review.BLUEPRINT: review.REVIEW_REFERRER_POLICY},
         cacheable_endpoints=frozenset({ASSET_ENDPOINT, review.ASSET_ENDPOINT}))
     install_access_log(app)

@@ -45,6 +45,7 @@ def install_security_headers(
     app: Flask, *, page_policies: Mapping[str, str] | None = None,
     blueprint_policies: Mapping[str, str] | None = None,
     referrer_policies: Mapping[str, str] | None = None,
+    blueprint_prefixes: Mapping[str, str] | None = None,
     cacheable_endpoints: frozenset[str] = frozenset(),
 ) -> None:
     """Add the headers above to every response, error responses included.
@@ -52,18 +53,25 @@ def install_security_headers(
     ``page_policies`` maps an endpoint serving HTML to its Content-Security-Policy, and
     ``blueprint_policies`` a blueprint all of whose responses are pages (the review desk);
     ``referrer_policies`` gives such a blueprint another Referrer-Policy;
+    ``blueprint_prefixes`` names the blueprint a URL prefix belongs to, for the responses to
+    URLs under it that match no route (the desk's "not found" page is still a desk page);
     ``cacheable_endpoints`` serve public static files that may be cached (revalidated).
     """
     policies = dict(page_policies or {})
     section_policies = dict(blueprint_policies or {})
     referrers = dict(referrer_policies or {})
+    prefixes = dict(blueprint_prefixes or {})
+
+    def section_of(path: str) -> str:
+        return next((blueprint for prefix, blueprint in prefixes.items()
+                     if path == prefix or path.startswith(prefix + "/")), "")
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
         for name, value in _ALWAYS.items():
             response.headers[name] = value
         endpoint = request.endpoint or ""
-        blueprint = request.blueprint or ""
+        blueprint = request.blueprint or section_of(request.path)
         response.headers["Content-Security-Policy"] = policies.get(
             endpoint, section_policies.get(blueprint, API_CSP))
         if blueprint in referrers:

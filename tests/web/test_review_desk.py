@@ -338,3 +338,21 @@ def test_review_pages_send_page_headers(app: Flask) -> None:
     assert "form-action 'self'" in page.headers["Content-Security-Policy"]
     assert page.headers["Referrer-Policy"] == "same-origin"
     assert page.headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize("signed_in", [True, False])
+def test_a_desk_url_that_matches_no_route_is_a_desk_page(app: Flask, signed_in: bool) -> None:
+    browser = _desk(app) if signed_in else app.test_client()
+    missing = browser.get("/review/no-such-page")
+    assert missing.status_code == 404
+    assert missing.mimetype == "text/html"
+    assert 'data-testid="error-page"' in text(missing)
+    assert "form-action 'self'" in missing.headers["Content-Security-Policy"]  # its CSS loads
+    wrong_method = browser.delete("/review/login")
+    assert wrong_method.status_code == 405
+    assert 'data-status="405"' in text(wrong_method)
+    # The API keeps its JSON answers, with Allow on a 405.
+    api_missing = browser.get("/api/v1/no-such-route")
+    assert api_missing.status_code in {401, 404} and api_missing.is_json
+    unrouted = app.test_client().get("/nowhere")
+    assert unrouted.is_json

@@ -9,9 +9,13 @@ browser send, so it needs none), and every asset is served from ``static/`` (no 
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, request
+from flask.typing import ResponseReturnValue
+from flask_smorest import Api
+from werkzeug.exceptions import HTTPException
 
 from shared.config import Settings, session_secret
+from web.auth import uses_session
 from web.review import actions, errors, pages  # noqa: F401  (they register the routes)
 from web.review.blueprint import bp, csrf
 
@@ -28,8 +32,9 @@ REVIEW_CSP = (
 REVIEW_REFERRER_POLICY = "same-origin"
 
 
-def init_app(app: Flask, settings: Settings) -> None:
-    """Configure the session cookie and CSRF, and register the desk's blueprint."""
+def init_app(app: Flask, settings: Settings, api: Api) -> None:
+    """Configure the session cookie and CSRF, register the desk's blueprint, and answer
+    URLs under /review that match no route with the desk's own error page."""
     app.secret_key = session_secret(settings)
     app.config.update(
         SESSION_COOKIE_NAME="scriptforge_review",
@@ -42,3 +47,14 @@ def init_app(app: Flask, settings: Settings) -> None:
     )
     csrf.init_app(app)
     app.register_blueprint(bp)
+
+    def routing_error(error: HTTPException) -> ResponseReturnValue:
+        # A URL matching no route belongs to no blueprint, so the desk's own handlers never
+        # see it: a person who mistypes a desk URL gets a page, an API client its JSON.
+        if uses_session(request.path) and request.url_rule is None:
+            return errors.error_page(error.code or 404, error.description or error.name)
+        return api.handle_http_exception(error)
+
+    app.register_error_handler(404, routing_error)
+    app.register_error_handler(405, routing_error)
+
