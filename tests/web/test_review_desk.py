@@ -353,6 +353,7 @@ def test_a_desk_url_that_matches_no_route_is_a_desk_page(app: Flask, signed_in: 
     assert 'data-status="405"' in text(wrong_method)
     # The API keeps its JSON answers, with Allow on a 405.
     api_missing = browser.get("/api/v1/no-such-route")
-    assert api_missing.status_code in {401, 404} and api_missing.is_json
+    assert api_missing.status_code in {401, 404}
+    assert api_missing.is_json
     unrouted = app.test_client().get("/nowhere")
     assert unrouted.is_json
