@@ -351,7 +351,7 @@ def test_a_desk_url_that_matches_no_route_is_a_desk_page(app: Flask, signed_in: 
     wrong_method = browser.delete("/review/login")
     assert wrong_method.status_code == 405
     assert 'data-status="405"' in text(wrong_method)
-    # The API keeps its JSON answers, with Allow on a 405.
+    # The API keeps its JSON answers.
     api_missing = browser.get("/api/v1/no-such-route")
     assert api_missing.status_code in {401, 404}
     assert api_missing.is_json
