@@ -113,8 +113,8 @@ SEED_SQL = [
 ]
 
 
-def seed(rows: int) -> str:
-    url = fresh_database(BENCH_DB)
+def seed(rows: int, database: str) -> str:
+    url = fresh_database(database)
     engine = create_engine(url, isolation_level="AUTOCOMMIT")
     started = time.monotonic()
     with engine.connect() as connection:
@@ -214,14 +214,16 @@ def main() -> None:
                         help="GET /costs from the ledger alone, without the daily rollup")
     parser.add_argument("--reuse", action="store_true",
                         help="measure the database a previous run seeded")
+    parser.add_argument("--database", default=BENCH_DB,
+                        help="scratch database name (dropped and recreated unless --reuse)")
     args = parser.parse_args()
     if args.reuse:
         from sqlalchemy.engine import make_url
 
         from bench.databases import ADMIN_URL
-        url = make_url(ADMIN_URL).set(database=BENCH_DB).render_as_string(hide_password=False)
+        url = make_url(ADMIN_URL).set(database=args.database).render_as_string(hide_password=False)
     else:
-        url = seed(args.rows)
+        url = seed(args.rows, args.database)
     if args.plain_index:
         plain_index(url)
     measure(url, args.runs, args.live)
