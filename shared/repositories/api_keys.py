@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from shared.db.models import ApiKey, Tenant
@@ -97,7 +98,15 @@ def authenticate(system_session: Session, token: str) -> tuple[ApiKey, Tenant]:
         select(ApiKey, Tenant).join(Tenant, Tenant.id == ApiKey.tenant_id)
         .where(ApiKey.key_hash == digest)
     ).one_or_none()
-    if found is None or not hmac.compare_digest(found[0].key_hash, digest):
+    if found is not None and not hmac.compare_digest(found[0].key_hash, digest):
+        found = None
+    return _usable(system_session, found)
+
+
+def _usable(system_session: Session, found: Row[ApiKey, Tenant] | None
+            ) -> tuple[ApiKey, Tenant]:
+    """The found key and its tenant, unless there is none or it is revoked; marks it used."""
+    if found is None:
         raise AuthenticationError("unknown API key")
     key, tenant = found
     if key.revoked_at is not None:
@@ -131,10 +140,4 @@ def live_key(system_session: Session, key_id: int, tenant_id: int) -> tuple[ApiK
         select(ApiKey, Tenant).join(Tenant, Tenant.id == ApiKey.tenant_id)
         .where(ApiKey.id == key_id, ApiKey.tenant_id == tenant_id)
     ).one_or_none()
-    if found is None:
-        raise AuthenticationError("unknown API key")
-    key, tenant = found
-    if key.revoked_at is not None:
-        raise AuthenticationError("this API key has been revoked")
-    _mark_used(system_session, key)
-    return key, tenant
+    return _usable(system_session, found)

@@ -13,7 +13,6 @@ from shared.db.tenancy import ALL_TENANTS
 from tests.integration.conftest import Stack
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.keys import issue_key
-from tests.web.helpers import SAMPLE
 
 pytestmark = pytest.mark.integration
 
@@ -27,15 +26,7 @@ def test_a_worker_stores_the_script_and_ledger_of_the_jobs_tenant(
     default_token, stack.token = stack.token, issue_key(factory, "acme")
     stack.start_worker(queues="scripts")
 
-    status, lead, _ = stack.call("POST", "/api/v1/leads", SAMPLE["lead"])
-    assert status == 201, lead
-    status, site, _ = stack.call("POST", "/api/v1/demo-sites",
-                                 {"lead_id": lead["id"], **SAMPLE["demo_site"]})
-    assert status == 201, site
-    status, job, _ = stack.call("POST", "/api/v1/video-scripts/generate",
-                                {"demo_site_id": site["id"], "voiceover": False})
-    assert status == 202, job
-    job = stack.wait_for_job(job["id"])
+    job = stack.wait_for_job(stack.start_generation(stack.create_site()))
     assert job["status"] == "succeeded", job
     script_id = job["result"]["script_id"]
     assert fake_llm.chat_requests  # the worker really called the LLM
